@@ -55,6 +55,11 @@ public final class Violations {
         }
     }
 
+    /** The refusal listing everything found (call only when something was). */
+    public InvalidArgumentException exception() {
+        return new InvalidArgumentException(found);
+    }
+
     /** Refuses the request when anything was found. */
     public void throwIfAny() {
         if (!found.isEmpty()) {

@@ -1,0 +1,349 @@
+package org.relance.cart.persistence;
+
+import io.r2dbc.spi.Connection;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+import org.relance.cart.config.CartConfig;
+import org.relance.cart.domain.Cart;
+import org.relance.cart.domain.CartOperation;
+import org.relance.cart.domain.CartRules;
+import org.relance.cart.domain.Submit;
+import org.relance.cart.domain.SubmitResult;
+import org.relance.kit.db.Database;
+import org.relance.kit.db.Sql;
+import org.relance.kit.error.AlreadyExistsException;
+import org.relance.kit.error.NotFoundException;
+import org.relance.kit.error.RuleViolationException;
+import org.relance.kit.error.Violations;
+import reactor.core.publisher.Mono;
+
+/**
+ * Applies submits with group commit: submits that arrive while a commit is in flight are
+ * written together in the next transaction (a handful of multi-row statements whatever their
+ * number), and each caller is answered only after that commit. A submit that breaks a rule
+ * fails alone; the others of its batch still commit.
+ */
+@Singleton
+public class SubmitWriter {
+    /** Reason of the RuleViolation raised for an erased contact or visitor. */
+    public static final String CONTACT_SUPPRESSED = "CONTACT_SUPPRESSED";
+    private static final Logger LOG = Logger.getLogger(SubmitWriter.class);
+
+    private final Database database;
+    private final Clock clock;
+    private final int maxBatch;
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
+
+    public SubmitWriter(Database database, Clock clock, CartConfig config) {
+        this.database = database;
+        this.clock = clock;
+        this.maxBatch = config.maxSubmitBatch();
+    }
+
+    private record Pending(Submit submit, CompletableFuture<SubmitResult> answer) {
+    }
+
+    private record Key(String storeId, String id) {
+    }
+
+    private record Applied(String fingerprintHex, SubmitResult result) {
+    }
+
+    /** Applies a validated submit; completes after its transaction committed. */
+    public Uni<SubmitResult> apply(Submit submit) {
+        return Uni.createFrom().completionStage(() -> {
+            Pending pending = new Pending(submit, new CompletableFuture<>());
+            queue.add(pending);
+            drain();
+            return pending.answer();
+        });
+    }
+
+    private void drain() {
+        if (!writing.compareAndSet(false, true)) {
+            return;
+        }
+        List<Pending> batch = new ArrayList<>();
+        for (Pending p = queue.poll(); p != null; p = batch.size() + 1 < maxBatch ? queue.poll() : null) {
+            batch.add(p);
+        }
+        if (batch.isEmpty()) {
+            writing.set(false);
+            if (!queue.isEmpty()) {
+                drain();
+            }
+            return;
+        }
+        write(batch).subscribe(
+                done -> { },
+                failure -> finish(batch, failure),
+                () -> finish(batch, null));
+    }
+
+    private void finish(List<Pending> batch, Throwable failure) {
+        if (failure != null) {
+            if (batch.size() > 1) {
+                // One bad submit must not sink the others: retry each alone, in order.
+                LOG.warnf("batch of %d failed (%s); retrying its submits one by one", batch.size(), failure.toString());
+                Mono<Void> chain = Mono.empty();
+                for (Pending p : batch) {
+                    chain = chain.then(write(List.of(p)).onErrorResume(e -> {
+                        p.answer().completeExceptionally(e);
+                        return Mono.empty();
+                    }));
+                }
+                chain.subscribe(v -> { }, e -> release(), this::release);
+                return;
+            }
+            batch.get(0).answer().completeExceptionally(failure);
+        }
+        release();
+    }
+
+    private void release() {
+        writing.set(false);
+        if (!queue.isEmpty()) {
+            drain();
+        }
+    }
+
+    /** One transaction for the whole batch; answers are given after the commit. */
+    private Mono<Void> write(List<Pending> batch) {
+        Map<Pending, Object> outcomes = new HashMap<>();
+        return database.inTransaction(c -> writeIn(c, batch, outcomes))
+                .then(Mono.fromRunnable(() -> {
+                    for (Pending p : batch) {
+                        Object outcome = outcomes.get(p);
+                        if (outcome instanceof SubmitResult r) {
+                            p.answer().complete(r);
+                        } else if (outcome instanceof Throwable t) {
+                            p.answer().completeExceptionally(t);
+                        } else {
+                            p.answer().completeExceptionally(new IllegalStateException("submit left without outcome"));
+                        }
+                    }
+                }));
+    }
+
+    private Mono<Boolean> writeIn(Connection c, List<Pending> batch, Map<Pending, Object> outcomes) {
+        Instant now = clock.instant();
+        TreeSet<Long> lockKeys = new TreeSet<>();
+        Set<String> storeIds = new LinkedHashSet<>();
+        Set<Key> cartKeys = new LinkedHashSet<>();
+        Set<Key> submitKeys = new LinkedHashSet<>();
+        Set<Key> visitorKeys = new LinkedHashSet<>();
+        Set<String> subjects = new LinkedHashSet<>();
+        for (Pending p : batch) {
+            Submit s = p.submit();
+            storeIds.add(s.storeId());
+            submitKeys.add(new Key(s.storeId(), s.submitId()));
+            lockKeys.add(Sql.lockKey("submit\u0000" + s.storeId() + "\u0000" + s.submitId()));
+            for (CartOperation op : s.operations()) {
+                if (cartKeys.add(new Key(s.storeId(), op.cartId()))) {
+                    lockKeys.add(CartLocks.key(s.storeId(), op.cartId()));
+                }
+            }
+            if (s.visitorId() != null) {
+                visitorKeys.add(new Key(s.storeId(), s.visitorId()));
+                subjects.add(Suppression.visitor(s.storeId(), s.visitorId()));
+            }
+            if (s.contactId() != null) {
+                subjects.add(Suppression.contact(s.contactId()));
+            }
+        }
+        Map<Key, Applied> applied = new HashMap<>();
+        Map<String, String> currencies = new HashMap<>();
+        Set<String> suppressed = new HashSet<>();
+        Map<Key, String> visitorContacts = new HashMap<>();
+        Map<Key, Cart> carts = new HashMap<>();
+
+        Mono<Void> reads = CartLocks.lockAll(c, lockKeys)
+                .thenMany(Sql.query(c, "SELECT s.store_id, s.submit_id, encode(s.fingerprint, 'hex') AS fp, s.cart_ids, "
+                                + "s.apply_time FROM cart_submit s WHERE (s.store_id, s.submit_id) IN "
+                                + "(SELECT * FROM unnest($1::text[], $2::text[]))",
+                        row -> {
+                            Key k = new Key(row.get("store_id", String.class), row.get("submit_id", String.class));
+                            applied.put(k, new Applied(row.get("fp", String.class), new SubmitResult(k.id(),
+                                    Arrays.asList(row.get("cart_ids", String[].class)), Sql.instant(row, "apply_time"))));
+                            return k;
+                        }, stores(submitKeys), ids(submitKeys)))
+                .thenMany(Sql.query(c, "SELECT store_id, currency_code FROM store WHERE store_id = ANY($1::text[])",
+                        row -> currencies.put(row.get("store_id", String.class), row.get("currency_code", String.class)),
+                        (Object) storeIds.toArray(String[]::new)))
+                .thenMany(subjects.isEmpty() ? Mono.empty() : Sql.query(c,
+                        "SELECT subject FROM suppression WHERE subject = ANY($1::text[])",
+                        row -> suppressed.add(row.get("subject", String.class)), (Object) subjects.toArray(String[]::new)))
+                .thenMany(visitorKeys.isEmpty() ? Mono.empty() : Sql.query(c,
+                        "SELECT store_id, visitor_id, contact_id FROM visitor_contact WHERE (store_id, visitor_id) IN "
+                                + "(SELECT * FROM unnest($1::text[], $2::text[]))",
+                        row -> visitorContacts.put(new Key(row.get("store_id", String.class), row.get("visitor_id", String.class)),
+                                row.get("contact_id", String.class)), stores(visitorKeys), ids(visitorKeys)))
+                .thenMany(CartRows.lockAll(c, stores(cartKeys), ids(cartKeys))
+                        .doOnNext(cart -> carts.put(new Key(cart.storeId(), cart.cartId()), cart)))
+                .then();
+
+        return reads.then(Mono.defer(() -> {
+            Map<Key, Cart> dirty = new LinkedHashMap<>();
+            List<CartEventLog.NewEvent> events = new ArrayList<>();
+            List<Pending> fresh = new ArrayList<>();
+            for (Pending p : batch) {
+                try {
+                    SubmitResult result = applyOne(p.submit(), now, applied, currencies, suppressed, visitorContacts,
+                            carts, dirty, events);
+                    outcomes.put(p, result);
+                    if (result.applyTime() == now) {
+                        fresh.add(p);
+                    }
+                } catch (RuntimeException e) {
+                    outcomes.put(p, e);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return Mono.just(false);
+            }
+            return CartRows.upsertAll(c, dirty.values())
+                    .then(insertSubmits(c, fresh, outcomes))
+                    .then(CartEventLog.append(c, events))
+                    .thenReturn(true);
+        }));
+    }
+
+    private SubmitResult applyOne(Submit s, Instant now, Map<Key, Applied> applied, Map<String, String> currencies,
+                                  Set<String> suppressed, Map<Key, String> visitorContacts, Map<Key, Cart> carts,
+                                  Map<Key, Cart> dirty, List<CartEventLog.NewEvent> events) {
+        Key submitKey = new Key(s.storeId(), s.submitId());
+        String fingerprint = hex(s.fingerprint());
+        Applied previous = applied.get(submitKey);
+        if (previous != null) {
+            if (!previous.fingerprintHex().equals(fingerprint)) {
+                throw new AlreadyExistsException("submit_id " + s.submitId()
+                        + " was already used for a submit with different operations");
+            }
+            return previous.result();
+        }
+        String currency = currencies.get(s.storeId());
+        if (currency == null) {
+            throw new NotFoundException("store " + s.storeId() + " does not exist");
+        }
+        Violations v = new Violations();
+        s.currencyFields().forEach((field, code) -> {
+            if (!code.equals(currency)) {
+                v.add(field, "must be the store's currency " + currency + " (got " + code + ")");
+            }
+        });
+        v.throwIfAny();
+        String contactId = s.contactId();
+        if (contactId == null && s.visitorId() != null) {
+            contactId = visitorContacts.get(new Key(s.storeId(), s.visitorId()));
+        }
+        if ((contactId != null && suppressed.contains(Suppression.contact(contactId)))
+                || (s.visitorId() != null && suppressed.contains(Suppression.visitor(s.storeId(), s.visitorId())))) {
+            throw new RuleViolationException(CONTACT_SUPPRESSED, "this contact was erased and is no longer tracked");
+        }
+        // Work on a private copy so that a failing operation leaves nothing behind.
+        Map<Key, Cart> before = new LinkedHashMap<>();
+        Map<Key, Cart> work = new LinkedHashMap<>();
+        List<CartOperation> ops = s.operations();
+        for (int i = 0; i < ops.size(); i++) {
+            CartOperation op = ops.get(i);
+            Key key = new Key(s.storeId(), op.cartId());
+            if (!work.containsKey(key)) {
+                Cart existing = carts.get(key);
+                before.put(key, existing);
+                work.put(key, existing);
+            }
+            Cart next = CartRules.apply(work.get(key), op, i, s.storeId(), currency, now);
+            work.put(key, next);
+        }
+        List<String> cartIds = new ArrayList<>();
+        for (Map.Entry<Key, Cart> e : work.entrySet()) {
+            Cart cart = e.getValue().toBuilder()
+                    .siteId(s.siteId() != null ? s.siteId() : e.getValue().siteId())
+                    .visitorId(s.visitorId() != null ? s.visitorId() : e.getValue().visitorId())
+                    .contactId(contactId != null ? contactId : e.getValue().contactId())
+                    .build();
+            carts.put(e.getKey(), cart);
+            dirty.put(e.getKey(), cart);
+            events.add(new CartEventLog.NewEvent(CartRules.eventFor(before.get(e.getKey())), now, cart));
+            cartIds.add(e.getKey().id());
+        }
+        SubmitResult result = new SubmitResult(s.submitId(), cartIds, now);
+        applied.put(submitKey, new Applied(fingerprint, result));
+        return result;
+    }
+
+    private static Mono<Long> insertSubmits(Connection c, List<Pending> fresh, Map<Pending, Object> outcomes) {
+        int n = fresh.size();
+        String[] stores = new String[n];
+        String[] ids = new String[n];
+        String[] fingerprints = new String[n];
+        String[] cartIds = new String[n];
+        String[] times = new String[n];
+        for (int i = 0; i < n; i++) {
+            Pending p = fresh.get(i);
+            SubmitResult r = (SubmitResult) outcomes.get(p);
+            stores[i] = p.submit().storeId();
+            ids[i] = p.submit().submitId();
+            fingerprints[i] = hex(p.submit().fingerprint());
+            cartIds[i] = textArray(r.cartIds());
+            times[i] = r.applyTime().toString();
+        }
+        return Sql.update(c, "INSERT INTO cart_submit (store_id, submit_id, fingerprint, cart_ids, apply_time) "
+                + "SELECT s, i, decode(f, 'hex'), c::text[], t FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+                + "$5::timestamptz[]) AS x(s, i, f, c, t)", stores, ids, fingerprints, cartIds, times);
+    }
+
+    /** A PostgreSQL array literal of texts, quoted. */
+    private static String textArray(List<String> values) {
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append('"');
+            String v = values.get(i);
+            for (int j = 0; j < v.length(); j++) {
+                char ch = v.charAt(j);
+                if (ch == '"' || ch == '\\') {
+                    b.append('\\');
+                }
+                b.append(ch);
+            }
+            b.append('"');
+        }
+        return b.append('}').toString();
+    }
+
+    private static String[] stores(Set<Key> keys) {
+        return keys.stream().map(Key::storeId).toArray(String[]::new);
+    }
+
+    private static String[] ids(Set<Key> keys) {
+        return keys.stream().map(Key::id).toArray(String[]::new);
+    }
+
+    static String hex(byte[] bytes) {
+        StringBuilder b = new StringBuilder(bytes.length * 2);
+        for (byte x : bytes) {
+            b.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
+        }
+        return b.toString();
+    }
+}
