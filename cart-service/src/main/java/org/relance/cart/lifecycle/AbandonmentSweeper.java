@@ -13,6 +13,7 @@ import org.relance.cart.domain.Store;
 import org.relance.cart.persistence.CartRepository;
 import org.relance.cart.persistence.StoreRepository;
 import org.relance.kit.db.Database;
+import org.relance.kit.time.Instants;
 import org.relance.kit.db.Reactive;
 import org.relance.kit.db.Sql;
 import reactor.core.publisher.Mono;
@@ -53,7 +54,7 @@ public class AbandonmentSweeper {
 
     /** Runs one sweep over every store; returns how many carts were marked abandoned. */
     public Uni<Long> sweep() {
-        Instant now = clock.instant();
+        Instant now = Instants.now(clock);
         return Reactive.uni(stores.all()
                 .concatMap(store -> sweepStore(store, now))
                 .reduce(0L, Long::sum)

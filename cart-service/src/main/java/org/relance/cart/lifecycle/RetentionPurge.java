@@ -11,6 +11,7 @@ import org.relance.cart.domain.Store;
 import org.relance.cart.persistence.CartRepository;
 import org.relance.cart.persistence.StoreRepository;
 import org.relance.kit.db.Database;
+import org.relance.kit.time.Instants;
 import org.relance.kit.db.Reactive;
 import org.relance.kit.db.Sql;
 import reactor.core.publisher.Mono;
@@ -47,7 +48,7 @@ public class RetentionPurge {
 
     /** Purges every store once; returns how many carts were deleted. */
     public Uni<Long> purge() {
-        Instant now = clock.instant();
+        Instant now = Instants.now(clock);
         return Reactive.uni(stores.all()
                 .concatMap(store -> purgeStore(store, now))
                 .reduce(0L, Long::sum)

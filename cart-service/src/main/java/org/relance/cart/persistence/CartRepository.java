@@ -13,6 +13,7 @@ import org.relance.cart.domain.CartEventType;
 import org.relance.cart.domain.CartState;
 import org.relance.cart.domain.ConversionOutcome;
 import org.relance.kit.db.Database;
+import org.relance.kit.time.Instants;
 import org.relance.kit.db.Reactive;
 import org.relance.kit.db.Sql;
 import org.relance.kit.error.NotFoundException;
@@ -61,7 +62,7 @@ public class CartRepository {
 
     /** Links a visitor to a contact: its carts now and later. Returns how many carts changed. */
     public Uni<Integer> link(String storeId, String visitorId, String contactId) {
-        Instant now = clock.instant();
+        Instant now = Instants.now(clock);
         return Reactive.uni(database.inTransaction(c -> Sql.query(c,
                         "SELECT subject FROM suppression WHERE subject = ANY($1::text[])", row -> row.get("subject", String.class),
                         (Object) new String[] {Suppression.contact(contactId), Suppression.visitor(storeId, visitorId)})
@@ -102,8 +103,8 @@ public class CartRepository {
      * that a late submit cannot reopen them; converting again answers the first outcome.
      */
     public Uni<Conversion> convert(String storeId, String cartId, String transactionId, Instant convertTime, String contactId) {
-        Instant now = clock.instant();
-        Instant when = convertTime != null ? convertTime : now;
+        Instant now = Instants.now(clock);
+        Instant when = convertTime != null ? Instants.micros(convertTime) : now;
         TreeSet<Long> keys = new TreeSet<>(List.of(CartLocks.key(storeId, cartId)));
         return Reactive.uni(database.inTransaction(c -> CartLocks.lockAll(c, keys)
                 .then(Sql.query(c, "SELECT currency_code FROM store WHERE store_id = $1", row -> row.get("currency_code", String.class), storeId).next())
@@ -116,8 +117,10 @@ public class CartRepository {
                             if (before != null && before.state() == CartState.CONVERTED) {
                                 return Mono.just(new Conversion(before.outcome(), before));
                             }
+                            // Recovered: bought after having been abandoned, even if the buyer changed it on coming back.
                             ConversionOutcome outcome = before == null ? ConversionOutcome.UNTRACKED
-                                    : before.state() == CartState.ABANDONED ? ConversionOutcome.RECOVERED : ConversionOutcome.CONVERTED;
+                                    : before.state() == CartState.ABANDONED || before.episode() > 0
+                                    ? ConversionOutcome.RECOVERED : ConversionOutcome.CONVERTED;
                             Cart base = before != null ? before : Cart.create(storeId, cartId, currency, now);
                             Cart after = base.toBuilder()
                                     .state(CartState.CONVERTED)
@@ -139,7 +142,7 @@ public class CartRepository {
 
     /** Deletes a contact's carts (and its visitors' carts), their events, and suppresses further tracking. */
     public Uni<Erasure> erase(String contactId) {
-        Instant now = clock.instant();
+        Instant now = Instants.now(clock);
         return Reactive.uni(database.inTransaction(c -> Sql.query(c,
                         "DELETE FROM visitor_contact WHERE contact_id = $1 RETURNING store_id, visitor_id",
                         row -> new String[] {row.get("store_id", String.class), row.get("visitor_id", String.class)}, contactId)

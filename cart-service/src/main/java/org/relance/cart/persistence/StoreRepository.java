@@ -12,6 +12,7 @@ import org.relance.cart.domain.Site;
 import org.relance.cart.domain.Store;
 import org.relance.cart.domain.TrackingMode;
 import org.relance.kit.db.Database;
+import org.relance.kit.time.Instants;
 import org.relance.kit.db.Reactive;
 import org.relance.kit.db.Sql;
 import org.relance.kit.error.AlreadyExistsException;
@@ -53,7 +54,7 @@ public class StoreRepository {
 
     /** Creates a store; an id in use is ALREADY_EXISTS. */
     public Uni<Store> create(Store store) {
-        Instant now = clock.instant();
+        Instant now = Instants.now(clock);
         return Reactive.uni(database.withConnection(c -> Sql.query(c,
                         "INSERT INTO store (" + STORE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) "
                                 + "ON CONFLICT (store_id) DO NOTHING RETURNING " + STORE_COLUMNS,
@@ -69,7 +70,7 @@ public class StoreRepository {
                         "UPDATE store SET display_name = $2, currency_code = $3, time_zone = $4, abandonment_delay_seconds = $5, "
                                 + "cart_retention_seconds = $6, update_time = $7 WHERE store_id = $1 RETURNING " + STORE_COLUMNS,
                         StoreRepository::store, store.storeId(), store.displayName(), store.currencyCode(), store.timeZone(),
-                        store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), clock.instant()))
+                        store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), Instants.now(clock)))
                 .next()
                 .switchIfEmpty(Mono.error(() -> notFound(store.storeId()))));
     }
@@ -97,7 +98,7 @@ public class StoreRepository {
 
     /** Creates a site; its id or key in use is ALREADY_EXISTS, an unknown store NOT_FOUND. */
     public Uni<Site> createSite(Site site) {
-        Instant now = clock.instant();
+        Instant now = Instants.now(clock);
         return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT 1 FROM store WHERE store_id = $1", row -> 1,
                                 site.storeId()).hasElements()
                         .flatMap(exists -> exists ? Mono.just(true) : Mono.error(notFound(site.storeId())))
@@ -115,7 +116,7 @@ public class StoreRepository {
                         "UPDATE site SET display_name = $2, allowed_origins = $3, tracking_mode = $4, update_time = $5 "
                                 + "WHERE site_id = $1 RETURNING " + SITE_COLUMNS, StoreRepository::site, site.siteId(),
                         site.displayName(), site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(),
-                        clock.instant()))
+                        Instants.now(clock)))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new NotFoundException("site " + site.siteId() + " does not exist"))));
     }
@@ -144,7 +145,7 @@ public class StoreRepository {
 
     /** Creates the store and site if missing (the demo of the local run); changes nothing otherwise. */
     public Uni<Void> ensure(Store store, Site site) {
-        Instant now = clock.instant();
+        Instant now = Instants.now(clock);
         return Reactive.uni(database.inTransaction(c -> Sql.update(c,
                         "INSERT INTO store (" + STORE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
                         store.storeId(), store.displayName(), store.currencyCode(), store.timeZone(),

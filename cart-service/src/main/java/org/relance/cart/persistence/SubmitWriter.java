@@ -26,6 +26,7 @@ import org.relance.cart.domain.CartRules;
 import org.relance.cart.domain.Submit;
 import org.relance.cart.domain.SubmitResult;
 import org.relance.kit.db.Database;
+import org.relance.kit.time.Instants;
 import org.relance.kit.db.Sql;
 import org.relance.kit.error.AlreadyExistsException;
 import org.relance.kit.error.NotFoundException;
@@ -143,7 +144,7 @@ public class SubmitWriter {
     }
 
     private Mono<Boolean> writeIn(Connection c, List<Pending> batch, Map<Pending, Object> outcomes) {
-        Instant now = clock.instant();
+        Instant now = Instants.now(clock);
         TreeSet<Long> lockKeys = new TreeSet<>();
         Set<String> storeIds = new LinkedHashSet<>();
         Set<Key> cartKeys = new LinkedHashSet<>();
@@ -185,7 +186,11 @@ public class SubmitWriter {
                             return k;
                         }, stores(submitKeys), ids(submitKeys)))
                 .thenMany(Sql.query(c, "SELECT store_id, currency_code FROM store WHERE store_id = ANY($1::text[])",
-                        row -> currencies.put(row.get("store_id", String.class), row.get("currency_code", String.class)),
+                        row -> {
+                            String storeId = row.get("store_id", String.class);
+                            currencies.put(storeId, row.get("currency_code", String.class));
+                            return storeId;
+                        },
                         (Object) storeIds.toArray(String[]::new)))
                 .thenMany(subjects.isEmpty() ? Mono.empty() : Sql.query(c,
                         "SELECT subject FROM suppression WHERE subject = ANY($1::text[])",
@@ -193,8 +198,11 @@ public class SubmitWriter {
                 .thenMany(visitorKeys.isEmpty() ? Mono.empty() : Sql.query(c,
                         "SELECT store_id, visitor_id, contact_id FROM visitor_contact WHERE (store_id, visitor_id) IN "
                                 + "(SELECT * FROM unnest($1::text[], $2::text[]))",
-                        row -> visitorContacts.put(new Key(row.get("store_id", String.class), row.get("visitor_id", String.class)),
-                                row.get("contact_id", String.class)), stores(visitorKeys), ids(visitorKeys)))
+                        row -> {
+                            Key k = new Key(row.get("store_id", String.class), row.get("visitor_id", String.class));
+                            visitorContacts.put(k, row.get("contact_id", String.class));
+                            return k;
+                        }, stores(visitorKeys), ids(visitorKeys)))
                 .thenMany(CartRows.lockAll(c, stores(cartKeys), ids(cartKeys))
                         .doOnNext(cart -> carts.put(new Key(cart.storeId(), cart.cartId()), cart)))
                 .then();

@@ -13,19 +13,19 @@ public final class Moneys {
     }
 
     /**
-     * The amount of {@code money}, or null (with a violation recorded) when its nanos are out of
-     * range or disagree in sign with its units.
+     * The amount of {@code money}; when its nanos are out of range or disagree in sign with its
+     * units, a violation is recorded and zero returned (the request is refused anyway).
      */
     public static BigDecimal toDecimal(String field, Money money, Violations v) {
         long units = money.getUnits();
         int nanos = money.getNanos();
         if (nanos < -NANOS_MAX || nanos > NANOS_MAX) {
             v.add(field + ".nanos", "must be between -999999999 and 999999999");
-            return null;
+            return BigDecimal.ZERO;
         }
         if ((units > 0 && nanos < 0) || (units < 0 && nanos > 0)) {
             v.add(field + ".nanos", "must have the same sign as units");
-            return null;
+            return BigDecimal.ZERO;
         }
         BigDecimal value = BigDecimal.valueOf(units).add(BigDecimal.valueOf(nanos, 9)).stripTrailingZeros();
         return value.scale() < 0 ? value.setScale(0, RoundingMode.UNNECESSARY) : value;
