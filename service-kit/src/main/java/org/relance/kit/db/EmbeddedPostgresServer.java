@@ -34,6 +34,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         try {
             Path absolute = dataDir.toAbsolutePath().normalize();
             Files.createDirectories(absolute.getParent());
+            stopLeftover(absolute);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(absolute)
                     .setCleanDataDirectory(false)
@@ -49,6 +50,47 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             return new EmbeddedPostgresServer(postgres, absolute);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dataDir, e);
+        }
+    }
+
+    /**
+     * A JVM killed with SIGKILL leaves its postmaster running on the data folder, and a new one
+     * could not start there. Such a leftover (a live process named in postmaster.pid that is a
+     * postgres) is stopped with a fast shutdown first.
+     */
+    static void stopLeftover(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").strip();
+        long pid;
+        try {
+            pid = Long.parseLong(first);
+        } catch (NumberFormatException e) {
+            return;
+        }
+        java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isEmpty() || !process.get().isAlive()) {
+            return;
+        }
+        Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
+        if (!Files.exists(cmdline) || !new String(Files.readAllBytes(cmdline)).contains("postgres")) {
+            return;
+        }
+        LOG.warnf("stopping a PostgreSQL left running on %s (pid %d)", dataDir, pid);
+        try {
+            new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (process.get().isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the leftover PostgreSQL", e);
+        }
+        if (process.get().isAlive()) {
+            throw new IOException("a PostgreSQL (pid " + pid + ") still runs on " + dataDir);
         }
     }
 
