@@ -1,5 +1,8 @@
 package org.relance.cart.persistence;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.spi.Connection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
@@ -52,10 +55,20 @@ public class SubmitWriter {
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
 
-    public SubmitWriter(Database database, Clock clock, CartConfig config) {
+    private final Counter applied;
+    private final Counter refused;
+    private final DistributionSummary batchSizes;
+
+    public SubmitWriter(Database database, Clock clock, CartConfig config, MeterRegistry registry) {
         this.database = database;
         this.clock = clock;
         this.maxBatch = config.maxSubmitBatch();
+        this.applied = Counter.builder("relance.cart.submits").tag("outcome", "applied")
+                .description("Submits answered with success (repeats included)").register(registry);
+        this.refused = Counter.builder("relance.cart.submits").tag("outcome", "refused")
+                .description("Submits refused by a rule").register(registry);
+        this.batchSizes = DistributionSummary.builder("relance.cart.submit.batch.size")
+                .description("Submits written per group-commit transaction").register(registry);
     }
 
     private record Pending(Submit submit, CompletableFuture<SubmitResult> answer) {
@@ -128,13 +141,16 @@ public class SubmitWriter {
     /** One transaction for the whole batch; answers are given after the commit. */
     private Mono<Void> write(List<Pending> batch) {
         Map<Pending, Object> outcomes = new HashMap<>();
+        batchSizes.record(batch.size());
         return database.inTransaction(c -> writeIn(c, batch, outcomes))
                 .then(Mono.fromRunnable(() -> {
                     for (Pending p : batch) {
                         Object outcome = outcomes.get(p);
                         if (outcome instanceof SubmitResult r) {
+                            applied.increment();
                             p.answer().complete(r);
                         } else if (outcome instanceof Throwable t) {
+                            refused.increment();
                             p.answer().completeExceptionally(t);
                         } else {
                             p.answer().completeExceptionally(new IllegalStateException("submit left without outcome"));
