@@ -30,11 +30,18 @@ public class TokenAuthInterceptor implements ServerInterceptor {
             "grpc.reflection.v1alpha.ServerReflection",
             "grpc.reflection.v1.ServerReflection");
 
+    /** The default of a service run by hand on a laptop; never meant for a shared machine. */
+    public static final String DEV_TOKEN = "relance-dev-token";
+
     private final byte[] expected;
 
     public TokenAuthInterceptor(@ConfigProperty(name = "relance.grpc.token") String token) {
         if (token == null || token.isBlank()) {
             throw new IllegalStateException("relance.grpc.token (RELANCE_GRPC_TOKEN) must be set");
+        }
+        if (DEV_TOKEN.equals(token)) {
+            org.jboss.logging.Logger.getLogger(TokenAuthInterceptor.class)
+                    .warn("relance.grpc.token is the development default: set RELANCE_GRPC_TOKEN outside a laptop");
         }
         this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     }
