@@ -26,8 +26,11 @@ public class CartRepository {
     private final Database database;
     private final Clock clock;
 
-    public CartRepository(Database database, Clock clock) {
+    private final CartEventLog events;
+
+    public CartRepository(Database database, Clock clock, CartEventLog events) {
         this.database = database;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -86,11 +89,11 @@ public class CartRepository {
                         + "AND contact_id IS DISTINCT FROM $3 RETURNING " + CartRows.COLUMNS, CartRows::map, storeId, visitorId, contactId))
                 .collectList()
                 .flatMap(carts -> {
-                    List<CartEventLog.NewEvent> events = new ArrayList<>();
+                    List<CartEventLog.NewEvent> linked = new ArrayList<>();
                     for (Cart cart : carts) {
-                        events.add(new CartEventLog.NewEvent(CartEventType.LINKED, now, cart.withoutItems()));
+                        linked.add(new CartEventLog.NewEvent(CartEventType.LINKED, now, cart.withoutItems()));
                     }
-                    return CartEventLog.append(c, events).thenReturn(carts.size());
+                    return events.append(c, linked).thenReturn(carts.size());
                 })));
     }
 
@@ -131,7 +134,7 @@ public class CartRepository {
                                     .contactId(base.contactId() == null ? contactId : base.contactId())
                                     .build();
                             return CartRows.upsertAll(c, List.of(after))
-                                    .then(CartEventLog.append(c, List.of(new CartEventLog.NewEvent(CartEventType.CONVERTED, now, after.withoutItems()))))
+                                    .then(events.append(c, List.of(new CartEventLog.NewEvent(CartEventType.CONVERTED, now, after.withoutItems()))))
                                     .thenReturn(new Conversion(outcome, after));
                         }))));
     }
@@ -162,18 +165,18 @@ public class CartRepository {
                             .flatMap(carts -> {
                                 String[] cs = carts.stream().map(Cart::storeId).toArray(String[]::new);
                                 String[] ci = carts.stream().map(Cart::cartId).toArray(String[]::new);
-                                List<CartEventLog.NewEvent> events = new ArrayList<>();
+                                List<CartEventLog.NewEvent> erased = new ArrayList<>();
                                 for (Cart cart : carts) {
                                     // The erased event carries identifiers only: the cart's content is gone.
                                     Cart bare = Cart.create(cart.storeId(), cart.cartId(), cart.currencyCode(), cart.createTime())
                                             .toBuilder().contactId(contactId).updateTime(now).build();
-                                    events.add(new CartEventLog.NewEvent(CartEventType.ERASED, now, bare));
+                                    erased.add(new CartEventLog.NewEvent(CartEventType.ERASED, now, bare));
                                 }
                                 return Sql.update(c, "DELETE FROM cart_event WHERE (store_id, cart_id) IN "
                                                 + "(SELECT * FROM unnest($1::text[], $2::text[]))", cs, ci)
                                         .then(Sql.update(c, "DELETE FROM cart_submit WHERE store_id = ANY($1::text[]) AND cart_ids && $2::text[]",
                                                 cs, ci))
-                                        .then(CartEventLog.append(c, events))
+                                        .then(events.append(c, erased))
                                         .thenReturn(new Erasure(carts.size(), visitors.size()));
                             });
                 })));
@@ -196,18 +199,15 @@ public class CartRepository {
                     RETURNING c.*
                 ), n AS (
                     SELECT count(*) AS k FROM marked
-                ), counter AS (
-                    UPDATE event_counter SET value = value + n.k FROM n
-                    WHERE name = 'cart_event' AND n.k > 0 RETURNING value - n.k AS base
-                ), inserted AS (
+                ), %s, inserted AS (
                     INSERT INTO cart_event (sequence, event_type, occur_time, store_id, cart_id, cart)
                     SELECT counter.base + row_number() OVER (), 3, $3, m.store_id, m.cart_id,
                            jsonb_set(to_jsonb(m), '{items}', '[]'::jsonb)
                     FROM marked m, counter
                     RETURNING sequence
                 )
-                SELECT count(*) AS marked FROM inserted, pg_notify('cart_event', '')
-                """, row -> row.get("marked", Long.class), storeId, cutoff, now, limit).next().defaultIfEmpty(0L);
+                SELECT count(*) AS marked FROM inserted, %s
+                """.formatted(events.counterCte(), events.notifyCall()), row -> row.get("marked", Long.class), storeId, cutoff, now, limit).next().defaultIfEmpty(0L);
     }
 
     /**
@@ -224,10 +224,7 @@ public class CartRepository {
                     RETURNING c.*
                 ), n AS (
                     SELECT count(*) AS k FROM removed
-                ), counter AS (
-                    UPDATE event_counter SET value = value + n.k FROM n
-                    WHERE name = 'cart_event' AND n.k > 0 RETURNING value - n.k AS base
-                ), inserted AS (
+                ), %s, inserted AS (
                     INSERT INTO cart_event (sequence, event_type, occur_time, store_id, cart_id, cart)
                     SELECT counter.base + row_number() OVER (), 7, $3, r.store_id, r.cart_id,
                            jsonb_build_object('store_id', r.store_id, 'cart_id', r.cart_id, 'state', r.state,
@@ -237,8 +234,8 @@ public class CartRepository {
                     FROM removed r, counter
                     RETURNING sequence
                 )
-                SELECT count(*) AS purged FROM inserted, pg_notify('cart_event', '')
-                """, row -> row.get("purged", Long.class), storeId, cutoff, now, limit).next().defaultIfEmpty(0L)
+                SELECT count(*) AS purged FROM inserted, %s
+                """.formatted(events.counterCte(), events.notifyCall()), row -> row.get("purged", Long.class), storeId, cutoff, now, limit).next().defaultIfEmpty(0L)
                 .flatMap(purged -> Sql.update(c, "DELETE FROM cart_event WHERE store_id = $1 AND occur_time < $2",
                                 storeId, cutoff)
                         .then(Sql.update(c, "DELETE FROM cart_submit WHERE store_id = $1 AND apply_time < $2", storeId, cutoff))

@@ -59,8 +59,11 @@ public class SubmitWriter {
     private final Counter refused;
     private final DistributionSummary batchSizes;
 
-    public SubmitWriter(Database database, Clock clock, CartConfig config, MeterRegistry registry) {
+    private final CartEventLog events;
+
+    public SubmitWriter(Database database, Clock clock, CartConfig config, MeterRegistry registry, CartEventLog events) {
         this.database = database;
+        this.events = events;
         this.clock = clock;
         this.maxBatch = config.maxSubmitBatch();
         this.applied = Counter.builder("relance.cart.submits").tag("outcome", "applied")
@@ -225,12 +228,12 @@ public class SubmitWriter {
 
         return reads.then(Mono.defer(() -> {
             Map<Key, Cart> dirty = new LinkedHashMap<>();
-            List<CartEventLog.NewEvent> events = new ArrayList<>();
+            List<CartEventLog.NewEvent> newEvents = new ArrayList<>();
             List<Pending> fresh = new ArrayList<>();
             for (Pending p : batch) {
                 try {
                     SubmitResult result = applyOne(p.submit(), now, applied, currencies, suppressed, visitorContacts,
-                            carts, dirty, events);
+                            carts, dirty, newEvents);
                     outcomes.put(p, result);
                     if (result.applyTime() == now) {
                         fresh.add(p);
@@ -244,7 +247,7 @@ public class SubmitWriter {
             }
             return CartRows.upsertAll(c, dirty.values())
                     .then(insertSubmits(c, fresh, outcomes))
-                    .then(CartEventLog.append(c, events))
+                    .then(events.append(c, newEvents))
                     .thenReturn(true);
         }));
     }
