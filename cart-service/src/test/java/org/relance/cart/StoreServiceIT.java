@@ -63,7 +63,7 @@ class StoreServiceIT {
     void invalidStoresAreRefusedWithEveryField() {
         assertThatThrownBy(() -> api.stores.createStore(CreateStoreRequest.newBuilder().setStore(Store.newBuilder()
                 .setStoreId("Bad Id").setCurrencyCode("euro").setTimeZone("Mars/Olympus")
-                .setAbandonmentDelay(Duration.newBuilder().setSeconds(5))
+                .setAbandonmentDelay(Duration.newBuilder().setSeconds(4))
                 .setCartRetention(Duration.newBuilder().setSeconds(-1))).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);

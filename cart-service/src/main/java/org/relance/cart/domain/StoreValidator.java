@@ -11,7 +11,7 @@ import org.relance.kit.error.Violations;
 /** Rules for stores and sites. */
 public final class StoreValidator {
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-    private static final Duration MIN_DELAY = Duration.ofMinutes(1);
+    private static final Duration MIN_DELAY = Duration.ofSeconds(5);
     private static final Duration MAX_DELAY = Duration.ofDays(30);
     private static final Duration MIN_RETENTION = Duration.ofDays(1);
     private static final Duration MAX_RETENTION = Duration.ofDays(3650);
@@ -48,7 +48,7 @@ public final class StoreValidator {
 
     public static void checkDelay(String field, Duration d, Violations v) {
         if (d.compareTo(MIN_DELAY) < 0 || d.compareTo(MAX_DELAY) > 0) {
-            v.add(field, "must be between 1 minute and 30 days");
+            v.add(field, "must be between 5 seconds and 30 days");
         }
     }
 

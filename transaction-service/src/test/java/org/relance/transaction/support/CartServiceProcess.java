@@ -51,7 +51,7 @@ public class CartServiceProcess implements QuarkusTestResourceLifecycleManager {
         }
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-Dquarkus.http.port=" + port, "-Drelance.db.embedded.data-dir=" + dataDir.resolve("pg"),
-                "-Drelance.cart.sweep-interval=off", "-jar", jar);
+                "-Drelance.cart.sweep-interval=1s", "-jar", jar);
         builder.environment().put("RELANCE_GRPC_TOKEN", TOKEN);
         builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("cart-service.log").toFile()));
         process = builder.start();
