@@ -26,6 +26,8 @@ import org.relance.transaction.persistence.TransactionRepository;
 @Singleton
 public class ConversionDelivery {
     private static final Logger LOG = Logger.getLogger(ConversionDelivery.class);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration ROUND_TIMEOUT = Duration.ofSeconds(25);
 
     private final MutinyCartServiceGrpc.MutinyCartServiceStub carts;
     private final PendingConversions pending;
@@ -59,7 +61,7 @@ public class ConversionDelivery {
             return;
         }
         again.set(false);
-        deliverDue().subscribe().with(n -> done(), e -> {
+        deliverDue().ifNoItem().after(ROUND_TIMEOUT).fail().subscribe().with(n -> done(), e -> {
             LOG.warnf("conversion delivery round failed, retrying later: %s", e.toString());
             done();
         });
@@ -75,6 +77,7 @@ public class ConversionDelivery {
     /** One round: leases what is due and delivers it; returns how many were confirmed. */
     public Uni<Long> deliverDue() {
         return pending.lease(config.batch(), config.lease())
+                .invoke(list -> LOG.debugf("%d conversions due", list.size()))
                 .onItem().transformToMulti(list -> Multi.createFrom().iterable(list))
                 .onItem().transformToUni(this::deliver).merge(8)
                 .filter(Boolean::booleanValue)
@@ -89,13 +92,18 @@ public class ConversionDelivery {
         if (p.contactId() != null) {
             request.setContactId(p.contactId());
         }
-        return carts.convertCart(request.build())
+        return carts.withDeadlineAfter(CALL_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .convertCart(request.build())
+                .ifNoItem().after(CALL_TIMEOUT.plusSeconds(1)).fail()
                 .chain(response -> transactions.markConverted(p.storeId(), p.transactionId(), switch (response.getOutcome()) {
                     case CONVERSION_OUTCOME_RECOVERED -> CartConversion.RECOVERED;
                     case CONVERSION_OUTCOME_UNTRACKED -> CartConversion.UNTRACKED;
                     default -> CartConversion.CONVERTED;
                 }))
-                .invoke(() -> delivered.increment())
+                .invoke(() -> {
+                    delivered.increment();
+                    LOG.debugf("conversion of cart %s (transaction %s) confirmed", p.cartId(), p.transactionId());
+                })
                 .replaceWith(true)
                 .onFailure().recoverWithUni(e -> {
                     failed.increment();

@@ -54,7 +54,7 @@ public class StoreDirectory {
         if (cached != null && cached.readAt().plus(FRESH).isAfter(now)) {
             return Uni.createFrom().item(cached.store());
         }
-        return stores.getStore(GetStoreRequest.newBuilder().setStoreId(storeId).build())
+        return stores.withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS).getStore(GetStoreRequest.newBuilder().setStoreId(storeId).build())
                 .map(r -> new KnownStore(r.getStore().getStoreId(), r.getStore().getCurrencyCode(), r.getStore().getTimeZone()))
                 .call(this::remember)
                 .onFailure(StatusRuntimeException.class).recoverWithUni(failure -> {

@@ -35,7 +35,8 @@ public class CartServiceProcess implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of("quarkus.grpc.clients.cart.host", "localhost", "quarkus.grpc.clients.cart.port", Integer.toString(port));
+        return Map.of("quarkus.grpc.clients.cart.host", "localhost", "quarkus.grpc.clients.cart.port", Integer.toString(port),
+                "quarkus.grpc.clients.cart.test-port", Integer.toString(port));
     }
 
     /** The cart service's port (gRPC and HTTP). */
