@@ -360,7 +360,13 @@ public final class LocalSuite {
         environment.put(InternalToken.VARIABLE, token.value());
         environment.put("RELANCE_CART_DEMO_ENABLED", "true");
         for (ServiceSpec peer : settings.services()) {
-            peer.addressVariable().ifPresent(variable -> environment.put(variable, "localhost:" + peer.port()));
+            peer.addressVariable().ifPresent(variable -> {
+                environment.put(variable, "localhost:" + peer.port());
+                // The services' gRPC clients take host and port apart (RELANCE_CART_HOST, RELANCE_CART_PORT).
+                String prefix = variable.substring(0, variable.length() - "_SERVICE_URL".length());
+                environment.put(prefix + "_HOST", "localhost");
+                environment.put(prefix + "_PORT", Integer.toString(peer.port()));
+            });
         }
         return environment;
     }

@@ -1,0 +1,240 @@
+package org.relance.deploy;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.relance.api.cart.v1.AddCartItemOperation;
+import org.relance.api.cart.v1.AddCartOperation;
+import org.relance.api.cart.v1.CartEvent;
+import org.relance.api.cart.v1.CartOperation;
+import org.relance.api.cart.v1.CartServiceGrpc;
+import org.relance.api.cart.v1.CreateStoreRequest;
+import org.relance.api.cart.v1.GetCartRequest;
+import org.relance.api.cart.v1.ListStoresRequest;
+import org.relance.api.cart.v1.Store;
+import org.relance.api.cart.v1.StoreServiceGrpc;
+import org.relance.api.cart.v1.SubmitCartRequest;
+import org.relance.api.cart.v1.WatchCartEventsRequest;
+import org.relance.api.cart.v1.WatchCartEventsResponse;
+import org.relance.api.common.v1.Money;
+import org.relance.api.transaction.v1.GetTransactionRequest;
+import org.relance.api.transaction.v1.RecordTransactionRequest;
+import org.relance.api.transaction.v1.Transaction;
+import org.relance.api.transaction.v1.TransactionItem;
+import org.relance.api.transaction.v1.TransactionServiceGrpc;
+
+/**
+ * A small command-line gRPC client of the local suite, for the tour and for poking at it:
+ * {@code relance stores|carts|transactions ...}. Answers are printed as JSON.
+ */
+public final class Cli {
+    private final PrintStream out;
+    private final Map<String, List<String>> options;
+    private final String token;
+
+    private Cli(PrintStream out, Map<String, List<String>> options, String token) {
+        this.out = out;
+        this.options = options;
+        this.token = token;
+    }
+
+    /** Kept referenced: java.util.logging holds loggers weakly. */
+    private static final java.util.logging.Logger GRPC_LOGS = java.util.logging.Logger.getLogger("io.grpc");
+
+    public static void main(String[] args) {
+        GRPC_LOGS.setLevel(java.util.logging.Level.WARNING);
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length < 2) {
+            err.println(usage());
+            return 2;
+        }
+        Map<String, List<String>> options = new LinkedHashMap<>();
+        for (int i = 2; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                err.println("relance: expected --option value, got " + args[i] + "\n" + usage());
+                return 2;
+            }
+            options.computeIfAbsent(args[i].substring(2), k -> new ArrayList<>()).add(args[++i]);
+        }
+        try {
+            String token = tokenOf(options);
+            new Cli(out, options, token).dispatch(args[0], args[1]);
+            return 0;
+        } catch (StatusRuntimeException e) {
+            err.println("relance: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            return 1;
+        } catch (IllegalArgumentException | IOException e) {
+            err.println("relance: " + e.getMessage() + "\n" + usage());
+            return 2;
+        }
+    }
+
+    static String usage() {
+        return """
+                usage: relance <area> <command> [--option value]...
+                  stores create --store ID --currency EUR [--delay 3600] (seconds until a cart is abandoned)
+                  stores list
+                  carts submit --store ID --cart ID [--status TEXT] [--total 870] [--item ID:NAME:PRICE:QTY]...
+                               [--visitor ID] [--contact ID]
+                  carts get --store ID --cart ID
+                  carts watch [--after SEQUENCE] [--store ID]        (follows the event stream; Ctrl-C stops)
+                  transactions record --store ID --id ID --revenue 155 [--tax 0] [--shipping 0] [--cart ID]
+                               [--item ID:NAME:UNIT:TOTAL:QTY]... [--contact ID]
+                  transactions get --store ID --id ID
+                options for all: --token (default: .relance/internal-token), --cart-port 8081, --transaction-port 8082""";
+    }
+
+    private static String tokenOf(Map<String, List<String>> options) throws IOException {
+        if (options.containsKey("token")) {
+            return options.get("token").get(0);
+        }
+        String env = System.getenv("RELANCE_GRPC_TOKEN");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        Path file = Path.of(System.getProperty("relance.root", "."), ".relance", "internal-token");
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("no token: start the suite first, or give --token");
+        }
+        return Files.readString(file).strip();
+    }
+
+    private String one(String name) {
+        List<String> values = options.get(name);
+        if (values == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return values.get(0);
+    }
+
+    private String opt(String name, String fallback) {
+        List<String> values = options.get(name);
+        return values == null ? fallback : values.get(0);
+    }
+
+    private ManagedChannel channel(String portOption, String defaultPort) {
+        return ManagedChannelBuilder.forAddress("localhost", Integer.parseInt(opt(portOption, defaultPort))).usePlaintext().build();
+    }
+
+    private CallCredentials credentials() {
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+                Metadata headers = new Metadata();
+                headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+                applier.apply(headers);
+            }
+        };
+    }
+
+    private void dispatch(String area, String command) throws IOException {
+        String what = area + " " + command;
+        ManagedChannel channel = area.equals("transactions") ? channel("transaction-port", "8082") : channel("cart-port", "8081");
+        try {
+            switch (what) {
+                case "stores create" -> print(StoreServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                        .createStore(CreateStoreRequest.newBuilder().setStore(Store.newBuilder().setStoreId(one("store"))
+                                .setCurrencyCode(opt("currency", "EUR")).setTimeZone(opt("time-zone", "UTC"))
+                                .setAbandonmentDelay(Duration.newBuilder().setSeconds(Long.parseLong(opt("delay", "3600"))))).build()));
+                case "stores list" -> print(StoreServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                        .listStores(ListStoresRequest.getDefaultInstance()));
+                case "carts submit" -> print(CartServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                        .submitCart(submit()));
+                case "carts get" -> print(CartServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                        .getCart(GetCartRequest.newBuilder().setStoreId(one("store")).setCartId(one("cart")).build()));
+                case "carts watch" -> {
+                    Iterator<WatchCartEventsResponse> events = CartServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                            .watchCartEvents(WatchCartEventsRequest.newBuilder().setAfterSequence(Long.parseLong(opt("after", "0")))
+                                    .setStoreId(opt("store", "")).build());
+                    while (events.hasNext()) {
+                        CartEvent e = events.next().getEvent();
+                        out.printf("%d %s %s/%s state=%s episode=%d items=%d%n", e.getSequence(),
+                                e.getType().name().substring("CART_EVENT_TYPE_".length()), e.getCart().getStoreId(),
+                                e.getCart().getCartId(), e.getCart().getState().name().substring("CART_STATE_".length()),
+                                e.getCart().getEpisode(), e.getCart().getItemsCount());
+                    }
+                }
+                case "transactions record" -> print(TransactionServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                        .recordTransaction(RecordTransactionRequest.newBuilder().setTransaction(transaction()).build()));
+                case "transactions get" -> print(TransactionServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                        .getTransaction(GetTransactionRequest.newBuilder().setStoreId(one("store")).setTransactionId(one("id")).build()));
+                default -> throw new IllegalArgumentException("unknown command: " + what);
+            }
+        } finally {
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private SubmitCartRequest submit() {
+        String cart = one("cart");
+        SubmitCartRequest.Builder b = SubmitCartRequest.newBuilder().setStoreId(one("store"))
+                .setSubmitId(UUID.randomUUID().toString()).setVisitorId(opt("visitor", "")).setContactId(opt("contact", ""));
+        AddCartOperation.Builder add = AddCartOperation.newBuilder().setCartId(cart).setTotalPrice(money(opt("total", "0")));
+        if (options.containsKey("status")) {
+            add.setStatus(one("status"));
+        }
+        b.addOperations(CartOperation.newBuilder().setAddCart(add));
+        for (String item : options.getOrDefault("item", List.of())) {
+            String[] parts = item.split(":");
+            if (parts.length != 4) {
+                throw new IllegalArgumentException("--item is ID:NAME:PRICE:QUANTITY, got " + item);
+            }
+            b.addOperations(CartOperation.newBuilder().setAddCartItem(AddCartItemOperation.newBuilder().setCartId(cart)
+                    .setProductId(parts[0]).setProductName(parts[1]).setUnitPrice(money(parts[2]))
+                    .setQuantity(Integer.parseInt(parts[3]))));
+        }
+        return b.build();
+    }
+
+    private Transaction transaction() {
+        Transaction.Builder t = Transaction.newBuilder().setStoreId(one("store")).setTransactionId(one("id"))
+                .setCartId(opt("cart", "")).setContactId(opt("contact", "")).setRevenue(money(one("revenue")))
+                .setTax(money(opt("tax", "0"))).setShipping(money(opt("shipping", "0")));
+        for (String item : options.getOrDefault("item", List.of())) {
+            String[] parts = item.split(":");
+            if (parts.length != 5) {
+                throw new IllegalArgumentException("--item is ID:NAME:UNIT:TOTAL:QUANTITY, got " + item);
+            }
+            t.addItems(TransactionItem.newBuilder().setProductId(parts[0]).setProductName(parts[1]).setUnitPrice(money(parts[2]))
+                    .setTotalPrice(money(parts[3])).setQuantity(Integer.parseInt(parts[4])));
+        }
+        return t.build();
+    }
+
+    private static Money money(String amount) {
+        BigDecimal value = new BigDecimal(amount.replace(',', '.')).setScale(9, RoundingMode.UNNECESSARY);
+        BigDecimal units = new BigDecimal(value.toBigInteger());
+        return Money.newBuilder().setUnits(units.longValueExact())
+                .setNanos(value.subtract(units).movePointRight(9).intValueExact()).build();
+    }
+
+    private void print(com.google.protobuf.MessageOrBuilder message) throws IOException {
+        out.println(JsonFormat.printer().print(message));
+    }
+}
