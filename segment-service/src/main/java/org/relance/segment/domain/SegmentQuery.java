@@ -1,0 +1,118 @@
+package org.relance.segment.domain;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A condition compiled to a SQL predicate over a contact row {@code c}, reading only
+ * {@code contact_fact} (indexed facts, one row per contact and scope; scope '' is all stores).
+ * Every leaf is an {@code EXISTS} on the contact's fact row of its scope, so NOT of a leaf also
+ * matches contacts without facts ("has no abandoned cart").
+ */
+public final class SegmentQuery {
+    private final String predicate;
+    private final List<Object> parameters;
+
+    private SegmentQuery(String predicate, List<Object> parameters) {
+        this.predicate = predicate;
+        this.parameters = List.copyOf(parameters);
+    }
+
+    /** The SQL boolean expression; its parameters start at {@code $firstParameter}. */
+    public String predicate() {
+        return predicate;
+    }
+
+    public List<Object> parameters() {
+        return parameters;
+    }
+
+    /**
+     * Compiles {@code condition} for the question's store scope ({@code storeId} null: all stores),
+     * numbering parameters from {@code firstParameter}.
+     */
+    public static SegmentQuery compile(Condition condition, String storeId, int firstParameter) {
+        List<Object> params = new ArrayList<>();
+        String sql = new Compiler(storeId, firstParameter, params).sql(condition);
+        return new SegmentQuery(sql, params);
+    }
+
+    private static final class Compiler {
+        private final String scope;
+        private final int first;
+        private final List<Object> params;
+
+        Compiler(String storeId, int first, List<Object> params) {
+            this.scope = storeId == null ? "" : storeId;
+            this.first = first;
+            this.params = params;
+        }
+
+        private String param(Object value) {
+            params.add(value);
+            return "$" + (first + params.size() - 1);
+        }
+
+        private String fact(String storeId, String predicate) {
+            String s = storeId != null ? storeId : scope;
+            return "EXISTS (SELECT 1 FROM contact_fact f WHERE f.contact_id = c.contact_id AND f.scope = " + param(s)
+                    + " AND " + predicate + ")";
+        }
+
+        String sql(Condition condition) {
+            if (condition instanceof Condition.And and) {
+                return join(and.conditions(), " AND ");
+            }
+            if (condition instanceof Condition.Or or) {
+                return join(or.conditions(), " OR ");
+            }
+            if (condition instanceof Condition.Not not) {
+                return "NOT (" + sql(not.condition()) + ")";
+            }
+            if (condition instanceof Condition.HasAbandonedCart h) {
+                return fact(h.storeId(), "f.has_abandoned");
+            }
+            if (condition instanceof Condition.HasRecoveredCart h) {
+                return fact(h.storeId(), "f.recovered_count > 0");
+            }
+            if (condition instanceof Condition.HasPurchased h) {
+                return fact(h.storeId(), "f.purchase_count > 0"
+                        + (h.since() == null ? "" : " AND f.last_purchase_time >= " + param(java.time.OffsetDateTime.ofInstant(h.since(), java.time.ZoneOffset.UTC))));
+            }
+            if (condition instanceof Condition.LastValue v) {
+                String currency = v.currencyCode() == null ? "" : " AND f.last_currency_code = " + param(v.currencyCode());
+                return fact(null, "f.has_abandoned" + currency + " AND f.last_total " + v.operator().sql() + " " + param(v.amount()));
+            }
+            if (condition instanceof Condition.LastProductCount n) {
+                return fact(null, "f.has_abandoned AND f.last_product_count " + n.operator().sql() + " " + param(n.count()));
+            }
+            if (condition instanceof Condition.LastProductName n) {
+                String text = n.text().toLowerCase(java.util.Locale.ROOT);
+                return switch (n.operator()) {
+                    case IS -> fact(null, "f.has_abandoned AND " + param(text) + " = ANY (f.last_product_names)");
+                    case IS_NOT -> fact(null, "f.has_abandoned AND NOT (" + param(text) + " = ANY (f.last_product_names))");
+                    case CONTAINS -> fact(null, "f.has_abandoned AND EXISTS (SELECT 1 FROM unnest(f.last_product_names) AS n(name) "
+                            + "WHERE strpos(n.name, " + param(text) + ") > 0)");
+                    case DOES_NOT_CONTAIN -> fact(null, "f.has_abandoned AND NOT EXISTS (SELECT 1 FROM unnest(f.last_product_names) "
+                            + "AS n(name) WHERE strpos(n.name, " + param(text) + ") > 0)");
+                };
+            }
+            if (condition instanceof Condition.LastStatus st) {
+                return fact(null, "f.has_abandoned AND f.last_status " + (st.is() ? "IS NOT DISTINCT FROM " : "IS DISTINCT FROM ")
+                        + param(st.text()));
+            }
+            throw new IllegalArgumentException("unknown condition " + condition);
+        }
+
+        private String join(List<Condition> children, String operator) {
+            StringBuilder b = new StringBuilder("(");
+            for (int i = 0; i < children.size(); i++) {
+                if (i > 0) {
+                    b.append(operator);
+                }
+                b.append(sql(children.get(i)));
+            }
+            return b.append(')').toString();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package org.relance.segment.facts;
+
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.relance.api.cart.v1.CartEvent;
+import org.relance.api.cart.v1.MutinyCartServiceGrpc;
+import org.relance.api.cart.v1.WatchCartEventsRequest;
+import org.relance.api.transaction.v1.MutinyTransactionServiceGrpc;
+import org.relance.api.transaction.v1.TransactionEvent;
+import org.relance.api.transaction.v1.WatchTransactionEventsRequest;
+import org.relance.segment.persistence.FactsStore;
+
+/**
+ * Follows the cart and transaction event streams from the stored positions and applies them to
+ * the facts in batches (up to 500 events, or what arrived within 20 ms). When a stream breaks
+ * (a service restarts, the network blips), it reconnects with back-off from the position stored
+ * with the last applied batch: nothing is lost and nothing is applied twice.
+ */
+@Singleton
+public class StreamConsumers {
+    private static final Logger LOG = Logger.getLogger(StreamConsumers.class);
+    private static final int BATCH = 500;
+    private static final Duration BATCH_WINDOW = Duration.ofMillis(20);
+
+    private final MutinyCartServiceGrpc.MutinyCartServiceStub carts;
+    private final MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions;
+    private final FactsStore facts;
+    private final boolean enabled;
+    private final AtomicLong lastBatchNanos = new AtomicLong(System.nanoTime());
+    private volatile Cancellable cartSubscription;
+    private volatile Cancellable transactionSubscription;
+
+    public StreamConsumers(@GrpcClient("cart") MutinyCartServiceGrpc.MutinyCartServiceStub carts,
+                           @GrpcClient("transaction") MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions,
+                           FactsStore facts, @ConfigProperty(name = "relance.segment.consume", defaultValue = "true") boolean enabled) {
+        this.carts = carts;
+        this.transactions = transactions;
+        this.facts = facts;
+        this.enabled = enabled;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (enabled) {
+            start();
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    /** Starts (or restarts) both consumers from the stored positions. */
+    public synchronized void start() {
+        stop();
+        lastBatchNanos.set(System.nanoTime());
+        cartSubscription = follow("cart", FactsStore.CART,
+                after -> carts.watchCartEvents(WatchCartEventsRequest.newBuilder().setAfterSequence(after).build())
+                        .map(r -> r.getEvent()),
+                facts::applyCartEvents);
+        transactionSubscription = follow("transaction", FactsStore.TRANSACTION,
+                after -> transactions.watchTransactionEvents(WatchTransactionEventsRequest.newBuilder().setAfterSequence(after).build())
+                        .map(r -> r.getEvent()),
+                facts::applyTransactionEvents);
+    }
+
+    /** Stops both consumers. */
+    public synchronized void stop() {
+        if (cartSubscription != null) {
+            cartSubscription.cancel();
+            cartSubscription = null;
+        }
+        if (transactionSubscription != null) {
+            transactionSubscription.cancel();
+            transactionSubscription = null;
+        }
+    }
+
+    /** Nanoseconds since a batch was last applied (rebuild waits for quiet). */
+    public long idleNanos() {
+        return System.nanoTime() - lastBatchNanos.get();
+    }
+
+    private <E> Cancellable follow(String name, String stream, Function<Long, Multi<E>> watch,
+                                   Function<List<E>, Uni<Long>> apply) {
+        return Multi.createFrom().deferred(() -> Multi.createFrom().uni(facts.position(stream))
+                        .onItem().transformToMultiAndConcatenate(position -> watch.apply(position)))
+                .onCompletion().failWith(() -> new IllegalStateException("the stream ended"))
+                .group().intoLists().of(BATCH, BATCH_WINDOW)
+                .select().where(batch -> !batch.isEmpty())
+                .onItem().transformToUniAndConcatenate(batch -> apply.apply(batch).invoke(p -> lastBatchNanos.set(System.nanoTime())))
+                .onFailure().invoke(e -> LOG.warnf("%s event stream interrupted (%s), resuming from the stored position", name,
+                        e.toString()))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).indefinitely()
+                .subscribe().with(position -> { }, e -> LOG.error(name + " consumer stopped", e));
+    }
+}

@@ -1,0 +1,197 @@
+package org.relance.segment.grpc;
+
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.relance.api.segment.v1.CountContactsRequest;
+import org.relance.api.segment.v1.CountContactsResponse;
+import org.relance.api.segment.v1.FactsWatermark;
+import org.relance.api.segment.v1.ListContactsRequest;
+import org.relance.api.segment.v1.ListContactsResponse;
+import org.relance.api.segment.v1.MatchContactRequest;
+import org.relance.api.segment.v1.MatchContactResponse;
+import org.relance.api.segment.v1.MutinySegmentServiceGrpc;
+import org.relance.api.segment.v1.RebuildFactsRequest;
+import org.relance.api.segment.v1.RebuildFactsResponse;
+import org.relance.api.segment.v1.SegmentCondition;
+import org.relance.api.segment.v1.StreamContactsRequest;
+import org.relance.api.segment.v1.StreamContactsResponse;
+import org.relance.kit.error.RuleViolationException;
+import org.relance.kit.error.Violations;
+import org.relance.segment.domain.Condition;
+import org.relance.segment.facts.StreamConsumers;
+import org.relance.segment.persistence.FactsStore;
+import org.relance.segment.persistence.SegmentRepository;
+import org.relance.segment.persistence.StoreCheck;
+
+/** SegmentService over gRPC: count, stream, list and match answered from the same facts. */
+@GrpcService
+public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceImplBase {
+    private static final Duration CATCH_UP = Duration.ofSeconds(10);
+
+    private final SegmentRepository segments;
+    private final FactsStore facts;
+    private final StoreCheck stores;
+    private final StreamConsumers consumers;
+
+    public SegmentGrpcService(SegmentRepository segments, FactsStore facts, StoreCheck stores, StreamConsumers consumers) {
+        this.segments = segments;
+        this.facts = facts;
+        this.stores = stores;
+        this.consumers = consumers;
+    }
+
+    /** The validated condition of a question, after the facts reached {@code min}. */
+    private Uni<Condition> question(boolean present, SegmentCondition condition, String storeId, FactsWatermark min) {
+        Violations v = new Violations();
+        Map<String, String> named = new LinkedHashMap<>();
+        if (!storeId.isEmpty()) {
+            named.put(storeId, "store_id");
+        }
+        Condition mapped = null;
+        if (!present) {
+            v.add("condition", "is required");
+        } else {
+            mapped = new ConditionMapper(v, named).map(condition, "condition", 1);
+        }
+        Condition result = mapped;
+        return stores.check(named, v)
+                .chain(() -> {
+                    v.throwIfAny();
+                    return awaitWatermark(min);
+                })
+                .replaceWith(() -> result);
+    }
+
+    private Uni<Void> awaitWatermark(FactsWatermark min) {
+        if (min.getCartEventSequence() == 0 && min.getTransactionEventSequence() == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        long deadline = System.nanoTime() + CATCH_UP.toNanos();
+        return Uni.createFrom().deferred(() -> facts.positions())
+                .onItem().transformToUni(p -> p[0] >= min.getCartEventSequence() && p[1] >= min.getTransactionEventSequence()
+                        ? Uni.createFrom().item(true)
+                        : System.nanoTime() > deadline
+                        ? Uni.createFrom().<Boolean>failure(new RuleViolationException("FACTS_BEHIND",
+                        "the facts have not reached min_watermark within " + CATCH_UP.toSeconds() + " s"))
+                        : Uni.createFrom().item(false).onItem().delayIt().by(Duration.ofMillis(25)))
+                .repeat().until(Boolean::booleanValue)
+                .collect().last()
+                .replaceWithVoid();
+    }
+
+    private Uni<FactsWatermark> watermark() {
+        return facts.positions().map(p -> FactsWatermark.newBuilder().setCartEventSequence(p[0])
+                .setTransactionEventSequence(p[1]).build());
+    }
+
+    private static String store(String storeId) {
+        return storeId.isEmpty() ? null : storeId;
+    }
+
+    @Override
+    public Uni<CountContactsResponse> countContacts(CountContactsRequest request) {
+        return question(request.hasCondition(), request.getCondition(), request.getStoreId(), request.getMinWatermark())
+                .chain(condition -> watermark().chain(w -> segments.count(condition, store(request.getStoreId()))
+                        .map(n -> CountContactsResponse.newBuilder().setCount(n).setWatermark(w).build())));
+    }
+
+    @Override
+    public Multi<StreamContactsResponse> streamContacts(StreamContactsRequest request) {
+        if (request.getBatchSize() < 0 || request.getBatchSize() > 10_000) {
+            Violations v = new Violations();
+            v.add("batch_size", "must be between 1 and 10000 (0 for the default 1000)");
+            return Multi.createFrom().failure(v.exception());
+        }
+        int batch = request.getBatchSize() == 0 ? 1000 : request.getBatchSize();
+        return question(request.hasCondition(), request.getCondition(), request.getStoreId(), request.getMinWatermark())
+                .onItem().transformToMulti(condition -> watermark().onItem().transformToMulti(w -> {
+                    String[] after = {""};
+                    return Multi.createBy().repeating()
+                            .uni(() -> segments.ids(condition, store(request.getStoreId()), after[0], batch))
+                            // whilst also emits the last, shorter page, then stops.
+                            .whilst(ids -> {
+                                if (!ids.isEmpty()) {
+                                    after[0] = ids.get(ids.size() - 1);
+                                }
+                                return ids.size() == batch;
+                            })
+                            .select().where(ids -> !ids.isEmpty())
+                            .map(ids -> StreamContactsResponse.newBuilder().addAllContactIds(ids).setWatermark(w).build());
+                }));
+    }
+
+    @Override
+    public Uni<MatchContactResponse> matchContact(MatchContactRequest request) {
+        Violations v = new Violations();
+        v.requireText("contact_id", request.getContactId(), 200);
+        if (!v.isEmpty()) {
+            return Uni.createFrom().failure(v.exception());
+        }
+        return question(request.hasCondition(), request.getCondition(), request.getStoreId(), request.getMinWatermark())
+                .chain(condition -> watermark().chain(w -> segments.matches(request.getContactId(), condition,
+                                store(request.getStoreId()))
+                        .map(m -> MatchContactResponse.newBuilder().setMatches(m).setWatermark(w).build())));
+    }
+
+    @Override
+    public Uni<ListContactsResponse> listContacts(ListContactsRequest request) {
+        Violations v = new Violations();
+        if (request.getPageSize() < 0 || request.getPageSize() > 1000) {
+            v.add("page_size", "must be between 1 and 1000 (0 for the default 100)");
+        }
+        String after = "";
+        if (!request.getPageToken().isEmpty()) {
+            try {
+                String decoded = new String(Base64.getUrlDecoder().decode(request.getPageToken()), StandardCharsets.UTF_8);
+                if (!decoded.startsWith("k")) {
+                    throw new IllegalArgumentException();
+                }
+                after = decoded.substring(1);
+            } catch (IllegalArgumentException e) {
+                v.add("page_token", "is not a token this service issued");
+            }
+        }
+        if (!v.isEmpty()) {
+            return Uni.createFrom().failure(v.exception());
+        }
+        int size = request.getPageSize() == 0 ? 100 : request.getPageSize();
+        String from = after;
+        return question(request.hasCondition(), request.getCondition(), request.getStoreId(), request.getMinWatermark())
+                .chain(condition -> watermark().chain(w -> segments.contacts(condition, store(request.getStoreId()), from, size + 1)
+                        .map(list -> {
+                            ListContactsResponse.Builder b = ListContactsResponse.newBuilder().setWatermark(w);
+                            list.stream().limit(size).forEach(c -> b.addContacts(ContactMapper.toProto(c)));
+                            if (list.size() > size) {
+                                b.setNextPageToken(Base64.getUrlEncoder().withoutPadding().encodeToString(
+                                        ("k" + list.get(size - 1).contactId()).getBytes(StandardCharsets.UTF_8)));
+                            }
+                            return b.build();
+                        })));
+    }
+
+    @Override
+    public Uni<RebuildFactsResponse> rebuildFacts(RebuildFactsRequest request) {
+        long started = System.nanoTime();
+        return Uni.createFrom().item(() -> {
+                    consumers.stop();
+                    return true;
+                })
+                .chain(() -> facts.clear())
+                .invoke(consumers::start)
+                // Caught up once no batch arrived for half a second (the streams are then at their heads).
+                .chain(() -> Uni.createFrom().item(() -> consumers.idleNanos() > Duration.ofMillis(500).toNanos())
+                        .onItem().transformToUni(quiet -> quiet ? Uni.createFrom().item(true)
+                                : Uni.createFrom().item(false).onItem().delayIt().by(Duration.ofMillis(100)))
+                        .repeat().until(Boolean::booleanValue).collect().last())
+                .chain(() -> watermark())
+                .map(w -> RebuildFactsResponse.newBuilder().setWatermark(w)
+                        .setDuration(com.google.protobuf.Duration.newBuilder().setSeconds((System.nanoTime() - started) / 1_000_000_000L))
+                        .build());
+    }
+}

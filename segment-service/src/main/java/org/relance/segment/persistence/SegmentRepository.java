@@ -1,0 +1,62 @@
+package org.relance.segment.persistence;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import org.relance.kit.db.Database;
+import org.relance.kit.db.Reactive;
+import org.relance.kit.db.Sql;
+import org.relance.kit.error.NotFoundException;
+import org.relance.segment.domain.Condition;
+import org.relance.segment.domain.Contact;
+import org.relance.segment.domain.SegmentQuery;
+
+/** Segment questions, answered from contact_fact: count, pages of ids, one contact's match. */
+@Singleton
+public class SegmentRepository {
+    private final Database database;
+
+    public SegmentRepository(Database database) {
+        this.database = database;
+    }
+
+    public Uni<Long> count(Condition condition, String storeId) {
+        SegmentQuery q = SegmentQuery.compile(condition, storeId, 1);
+        return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT count(*) AS n FROM contact c WHERE " + q.predicate(),
+                row -> row.get("n", Long.class), q.parameters().toArray())).next());
+    }
+
+    /** Matching contact ids after {@code afterId}, by id. */
+    public Uni<List<String>> ids(Condition condition, String storeId, String afterId, int limit) {
+        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2);
+        List<Object> args = new ArrayList<>();
+        args.add(afterId);
+        args.addAll(q.parameters());
+        return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT c.contact_id FROM contact c WHERE c.contact_id > $1 AND "
+                        + q.predicate() + " ORDER BY c.contact_id LIMIT " + limit, row -> row.get("contact_id", String.class),
+                args.toArray())).collectList());
+    }
+
+    /** Matching contacts after {@code afterId}, by id. */
+    public Uni<List<Contact>> contacts(Condition condition, String storeId, String afterId, int limit) {
+        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2);
+        List<Object> args = new ArrayList<>();
+        args.add(afterId);
+        args.addAll(q.parameters());
+        return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT " + ContactRepository.COLUMNS
+                        + " FROM contact c WHERE c.contact_id > $1 AND " + q.predicate() + " ORDER BY c.contact_id LIMIT " + limit,
+                ContactRepository::map, args.toArray())).collectList());
+    }
+
+    /** Whether one contact matches; NOT_FOUND when it is not a contact. */
+    public Uni<Boolean> matches(String contactId, Condition condition, String storeId) {
+        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2);
+        List<Object> args = new ArrayList<>();
+        args.add(contactId);
+        args.addAll(q.parameters());
+        return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT (" + q.predicate() + ") AS m FROM contact c WHERE c.contact_id = $1",
+                        row -> Boolean.TRUE.equals(row.get("m", Boolean.class)), args.toArray())).next()
+                .switchIfEmpty(reactor.core.publisher.Mono.error(() -> new NotFoundException("contact " + contactId + " does not exist"))));
+    }
+}
