@@ -110,10 +110,10 @@ class SegmentServiceIT {
         if (visitor != null) {
             b.setVisitorId(visitor);
         }
-        int i = 0;
+
         for (String p : products) {
             b.addOperations(CartOperation.newBuilder().setAddCartItem(AddCartItemOperation.newBuilder().setCartId(cartId)
-                    .setProductId("p" + i++).setProductName(p).setUnitPrice(money("1")).setQuantity(1)));
+                    .setProductId("p-" + p.toLowerCase().replace(" ", "-")).setProductName(p).setUnitPrice(money("1")).setQuantity(1)));
         }
         carts.submitCart(b.build());
     }
@@ -232,6 +232,39 @@ class SegmentServiceIT {
                 name(TextOperator.TEXT_OPERATOR_CONTAINS, "hdmi"), not(purchased(null))), people, alice);
         assertSegment(or(and(abandoned(store), not(value(NumberOperator.NUMBER_OPERATOR_GREATER, "100"))), purchased(null)),
                 people, bob, carol, dave);
+
+        // Seed 003's contact profile: carol's order was an abandoned cart, recovered.
+        var carolProfile = contacts.getContactProfile(org.relance.api.segment.v1.GetContactProfileRequest.newBuilder()
+                .setContactId(carol).setStoreId(store).build()).getStores(0);
+        assertThat(carolProfile.getOrdersList()).singleElement().satisfies(o -> {
+            assertThat(o.getStatus()).isEqualTo(org.relance.api.segment.v1.OrderStatus.ORDER_STATUS_RECOVERED);
+            assertThat(o.getPreviouslyAbandoned()).isTrue();
+            assertThat(o.getCartId()).isEqualTo("c-" + u);
+        });
+        assertThat(carolProfile.getRecoveredCartCount()).isEqualTo(1);
+        var aliceProfile = contacts.getContactProfile(org.relance.api.segment.v1.GetContactProfileRequest.newBuilder()
+                .setContactId(alice).build()).getStores(0);
+        assertThat(aliceProfile.getOrdersList()).singleElement().satisfies(o -> {
+            assertThat(o.getStatus()).isEqualTo(org.relance.api.segment.v1.OrderStatus.ORDER_STATUS_ABANDONED);
+            assertThat(o.getItemsList()).extracting(i -> i.getProductName()).containsExactly("Cable HDMI", "Mouse");
+        });
+        assertThat(aliceProfile.getLastAbandonedCart().getStatus()).isEqualTo("ValidateShippingStep");
+        assertThat(contacts.getContactProfile(org.relance.api.segment.v1.GetContactProfileRequest.newBuilder().setContactId(alice)
+                .addOrderStatuses(org.relance.api.segment.v1.OrderStatus.ORDER_STATUS_COMPLETED).build()).getStores(0).getOrdersCount())
+                .isZero();
+
+        // The store's recovery statistics: 3 abandoned, 1 recovered (10 EUR).
+        var stats = segments.getRecoveryStatistics(org.relance.api.segment.v1.GetRecoveryStatisticsRequest.newBuilder()
+                .setStoreId(store).setStartTime(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() - 3600))
+                .setEndTime(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() + 3600)).build());
+        assertThat(stats.getTotals().getAbandonedCartCount()).isEqualTo(3);
+        assertThat(stats.getTotals().getRecoveredCartCount()).isEqualTo(1);
+        assertThat(stats.getTotals().getRecoveryRate()).isCloseTo(1.0 / 3, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(stats.getTotals().getRecoveredRevenue().getUnits()).isEqualTo(10);
+        assertThat(stats.getTotals().getAbandonedValue().getUnits()).isEqualTo(270);
+        assertThat(stats.getDaysList()).isNotEmpty();
+        assertThat(stats.getTopAbandonedProductsList()).extracting(p -> p.getProductName())
+                .contains("Cable HDMI", "Keyboard", "Screen");
     }
 
     @Test

@@ -38,14 +38,16 @@ public class ContactGrpcService extends MutinyContactServiceGrpc.ContactServiceI
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
 
     private final ContactRepository contacts;
+    private final org.relance.segment.persistence.InsightRepository insights;
     private final StoreCheck stores;
     private final MutinyCartServiceGrpc.MutinyCartServiceStub carts;
     private final MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions;
 
-    public ContactGrpcService(ContactRepository contacts, StoreCheck stores,
+    public ContactGrpcService(ContactRepository contacts, org.relance.segment.persistence.InsightRepository insights, StoreCheck stores,
                               @GrpcClient("cart") MutinyCartServiceGrpc.MutinyCartServiceStub carts,
                               @GrpcClient("transaction") MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions) {
         this.contacts = contacts;
+        this.insights = insights;
         this.stores = stores;
         this.carts = carts;
         this.transactions = transactions;
@@ -205,5 +207,35 @@ public class ContactGrpcService extends MutinyContactServiceGrpc.ContactServiceI
                                                         .setEmailSha256(local.emailHash() == null ? "" : local.emailHash())
                                                         .setCreateTime(ContactMapper.ts(local.time())))
                                                 .build())))));
+    }
+
+    @Override
+    public Uni<org.relance.api.segment.v1.GetContactProfileResponse> getContactProfile(
+            org.relance.api.segment.v1.GetContactProfileRequest request) {
+        Violations v = new Violations();
+        v.requireText("contact_id", request.getContactId(), 200);
+        v.optionalText("store_id", request.getStoreId(), 63);
+        if (request.getMaxOrdersPerStore() < 0 || request.getMaxOrdersPerStore() > 1000) {
+            v.add("max_orders_per_store", "must be between 1 and 1000 (0 for the default 50)");
+        }
+        for (int i = 0; i < request.getOrderStatusesCount(); i++) {
+            if (request.getOrderStatusesValue(i) < 1 || request.getOrderStatusesValue(i) > 4) {
+                v.add("order_statuses[" + i + "]", "is not an order status");
+            }
+        }
+        if (!v.isEmpty()) {
+            return Uni.createFrom().failure(v.exception());
+        }
+        int max = request.getMaxOrdersPerStore() == 0 ? 50 : request.getMaxOrdersPerStore();
+        java.util.Set<org.relance.api.segment.v1.OrderStatus> statuses = java.util.EnumSet.noneOf(org.relance.api.segment.v1.OrderStatus.class);
+        statuses.addAll(request.getOrderStatusesList());
+        String storeFilter = request.getStoreId().isEmpty() ? null : request.getStoreId();
+        return contacts.get(request.getContactId()).chain(contact -> insights.purchases(contact.contactId())
+                .chain(purchases -> insights.openCarts(contact.contactId())
+                        .chain(carts -> insights.lastCarts(contact.contactId())
+                                .map(lasts -> org.relance.api.segment.v1.GetContactProfileResponse.newBuilder()
+                                        .setContact(ContactMapper.toProto(contact))
+                                        .addAllStores(ProfileMapper.profile(purchases, carts, lasts, storeFilter, statuses, max))
+                                        .build()))));
     }
 }

@@ -38,8 +38,11 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
     private final FactsStore facts;
     private final StoreCheck stores;
     private final StreamConsumers consumers;
+    private final org.relance.segment.persistence.InsightRepository insights;
 
-    public SegmentGrpcService(SegmentRepository segments, FactsStore facts, StoreCheck stores, StreamConsumers consumers) {
+    public SegmentGrpcService(SegmentRepository segments, FactsStore facts, StoreCheck stores, StreamConsumers consumers,
+                              org.relance.segment.persistence.InsightRepository insights) {
+        this.insights = insights;
         this.segments = segments;
         this.facts = facts;
         this.stores = stores;
@@ -193,5 +196,68 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
                 .map(w -> RebuildFactsResponse.newBuilder().setWatermark(w)
                         .setDuration(com.google.protobuf.Duration.newBuilder().setSeconds((System.nanoTime() - started) / 1_000_000_000L))
                         .build());
+    }
+
+    @Override
+    public Uni<org.relance.api.segment.v1.GetRecoveryStatisticsResponse> getRecoveryStatistics(
+            org.relance.api.segment.v1.GetRecoveryStatisticsRequest request) {
+        Violations v = new Violations();
+        v.requireText("store_id", request.getStoreId(), 63);
+        if (!request.hasStartTime()) {
+            v.add("start_time", "is required");
+        }
+        if (!request.hasEndTime()) {
+            v.add("end_time", "is required");
+        }
+        java.time.Instant start = java.time.Instant.ofEpochSecond(request.getStartTime().getSeconds(), request.getStartTime().getNanos());
+        java.time.Instant end = java.time.Instant.ofEpochSecond(request.getEndTime().getSeconds(), request.getEndTime().getNanos());
+        if (request.hasStartTime() && request.hasEndTime() && !end.isAfter(start)) {
+            v.add("end_time", "must be after start_time");
+        }
+        if (request.getMaxTopProducts() < 0 || request.getMaxTopProducts() > 100) {
+            v.add("max_top_products", "must be between 1 and 100 (0 for the default 10)");
+        }
+        if (!v.isEmpty()) {
+            return Uni.createFrom().failure(v.exception());
+        }
+        int top = request.getMaxTopProducts() == 0 ? 10 : request.getMaxTopProducts();
+        return stores.find(request.getStoreId()).chain(store -> {
+            if (store == null) {
+                Violations missing = new Violations();
+                missing.add("store_id", "store " + request.getStoreId() + " does not exist");
+                return Uni.createFrom().failure(missing.exception());
+            }
+            String currency = store.getCurrencyCode();
+            String zone = store.getTimeZone().isEmpty() ? "UTC" : store.getTimeZone();
+            return insights.totals(request.getStoreId(), start, end).chain(totals -> insights.days(request.getStoreId(), start, end, zone)
+                    .chain(days -> insights.topProducts(request.getStoreId(), start, end, top)
+                            .chain(products -> watermark().map(w -> {
+                                var b = org.relance.api.segment.v1.GetRecoveryStatisticsResponse.newBuilder().setTimeZone(zone)
+                                        .setTotals(figures(totals, currency)).setWatermark(w);
+                                days.forEach(d -> b.addDays(org.relance.api.segment.v1.DailyRecoveryStatistics.newBuilder()
+                                        .setDate(d.day().toString()).setStatistics(figures(d, currency))));
+                                products.forEach(p -> b.addTopAbandonedProducts(org.relance.api.segment.v1.AbandonedProduct.newBuilder()
+                                        .setProductId(p.productId()).setProductName(p.productName() == null ? "" : p.productName())
+                                        .setAbandonedCartCount(p.carts()).setAbandonedQuantity(p.quantity())
+                                        .setAbandonedValue(org.relance.kit.grpc.Moneys.toMoney(p.value(), currency))
+                                        .setRecoveredCartCount(p.recovered())));
+                                return b.build();
+                            }))));
+        });
+    }
+
+    /** Notifications are counted once triggers send them; until then the count is zero. */
+    private static org.relance.api.segment.v1.RecoveryStatistics figures(
+            org.relance.segment.persistence.InsightRepository.DayFigures d, String currency) {
+        var b = org.relance.api.segment.v1.RecoveryStatistics.newBuilder()
+                .setAbandonedCartCount(d.abandoned())
+                .setRecoveredCartCount(d.recovered())
+                .setRecoveryRate(d.abandoned() == 0 ? 0 : (double) d.recovered() / d.abandoned())
+                .setAbandonedValue(org.relance.kit.grpc.Moneys.toMoney(d.abandonedValue(), currency))
+                .setRecoveredRevenue(org.relance.kit.grpc.Moneys.toMoney(d.recoveredRevenue(), currency));
+        if (d.medianRecoverySeconds() != null) {
+            b.setMedianRecoveryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(Math.round(d.medianRecoverySeconds())));
+        }
+        return b.build();
     }
 }
