@@ -71,11 +71,13 @@ public final class Cli {
         }
         Map<String, List<String>> options = new LinkedHashMap<>();
         for (int i = 2; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                err.println("relance: expected --option value, got " + args[i] + "\n" + usage());
+            if (!args[i].startsWith("--")) {
+                err.println("relance: expected --option [value], got " + args[i] + "\n" + usage());
                 return 2;
             }
-            options.computeIfAbsent(args[i].substring(2), k -> new ArrayList<>()).add(args[++i]);
+            // An option followed by another option (or nothing) is a flag.
+            boolean flag = i + 1 >= args.length || args[i + 1].startsWith("--");
+            options.computeIfAbsent(args[i].substring(2), k -> new ArrayList<>()).add(flag ? "true" : args[++i]);
         }
         try {
             String token = tokenOf(options);
@@ -102,7 +104,12 @@ public final class Cli {
                   transactions record --store ID --id ID --revenue 155 [--tax 0] [--shipping 0] [--cart ID]
                                [--item ID:NAME:UNIT:TOTAL:QTY]... [--contact ID]
                   transactions get --store ID --id ID
-                options for all: --token (default: .relance/internal-token), --cart-port 8081, --transaction-port 8082""";
+                  contacts identify --store ID --visitor ID (--email ADDRESS | --contact ID)
+                  contacts profile --contact ID
+                  segments count|list [--store ID] [--abandoned] [--min-value 100] [--product TEXT] [--not-purchased]
+                               (the conditions given are ANDed: "abandoned a cart over 100 with TEXT in it, no purchase")
+                options for all: --token (default: .relance/internal-token), --cart-port 8081, --transaction-port 8082,
+                  --segment-port 8083""";
     }
 
     private static String tokenOf(Map<String, List<String>> options) throws IOException {
@@ -150,7 +157,11 @@ public final class Cli {
 
     private void dispatch(String area, String command) throws IOException {
         String what = area + " " + command;
-        ManagedChannel channel = area.equals("transactions") ? channel("transaction-port", "8082") : channel("cart-port", "8081");
+        ManagedChannel channel = switch (area) {
+            case "transactions" -> channel("transaction-port", "8082");
+            case "contacts", "segments" -> channel("segment-port", "8083");
+            default -> channel("cart-port", "8081");
+        };
         try {
             switch (what) {
                 case "stores create" -> print(StoreServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
@@ -179,6 +190,26 @@ public final class Cli {
                         .recordTransaction(RecordTransactionRequest.newBuilder().setTransaction(transaction()).build()));
                 case "transactions get" -> print(TransactionServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
                         .getTransaction(GetTransactionRequest.newBuilder().setStoreId(one("store")).setTransactionId(one("id")).build()));
+                case "contacts identify" -> {
+                    var request = org.relance.api.segment.v1.IdentifyVisitorRequest.newBuilder().setStoreId(one("store"))
+                            .setVisitorId(one("visitor"));
+                    if (options.containsKey("email")) {
+                        request.setEmail(one("email"));
+                    } else {
+                        request.setContactId(one("contact"));
+                    }
+                    print(org.relance.api.segment.v1.ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                            .identifyVisitor(request.build()));
+                }
+                case "contacts profile" -> print(org.relance.api.segment.v1.ContactServiceGrpc.newBlockingStub(channel)
+                        .withCallCredentials(credentials()).getContactProfile(org.relance.api.segment.v1.GetContactProfileRequest
+                                .newBuilder().setContactId(one("contact")).build()));
+                case "segments count" -> print(org.relance.api.segment.v1.SegmentServiceGrpc.newBlockingStub(channel)
+                        .withCallCredentials(credentials()).countContacts(org.relance.api.segment.v1.CountContactsRequest.newBuilder()
+                                .setCondition(condition()).setStoreId(opt("store", "")).build()));
+                case "segments list" -> print(org.relance.api.segment.v1.SegmentServiceGrpc.newBlockingStub(channel)
+                        .withCallCredentials(credentials()).listContacts(org.relance.api.segment.v1.ListContactsRequest.newBuilder()
+                                .setCondition(condition()).setStoreId(opt("store", "")).build()));
                 default -> throw new IllegalArgumentException("unknown command: " + what);
             }
         } finally {
@@ -189,6 +220,37 @@ public final class Cli {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The AND of the conditions given as options. */
+    private org.relance.api.segment.v1.SegmentCondition condition() {
+        var and = org.relance.api.segment.v1.SegmentCondition.And.newBuilder();
+        String store = opt("store", "");
+        if (options.containsKey("abandoned")) {
+            and.addConditions(org.relance.api.segment.v1.SegmentCondition.newBuilder().setHasAbandonedCart(
+                    org.relance.api.segment.v1.SegmentCondition.HasAbandonedCart.newBuilder().setStoreId(store)));
+        }
+        if (options.containsKey("min-value")) {
+            and.addConditions(org.relance.api.segment.v1.SegmentCondition.newBuilder().setLastAbandonedCartValue(
+                    org.relance.api.segment.v1.SegmentCondition.LastAbandonedCartValue.newBuilder()
+                            .setOperator(org.relance.api.segment.v1.NumberOperator.NUMBER_OPERATOR_GREATER)
+                            .setAmount(money(one("min-value")))));
+        }
+        if (options.containsKey("product")) {
+            and.addConditions(org.relance.api.segment.v1.SegmentCondition.newBuilder().setLastAbandonedCartProductName(
+                    org.relance.api.segment.v1.SegmentCondition.LastAbandonedCartProductName.newBuilder()
+                            .setOperator(org.relance.api.segment.v1.TextOperator.TEXT_OPERATOR_CONTAINS).setText(one("product"))));
+        }
+        if (options.containsKey("not-purchased")) {
+            and.addConditions(org.relance.api.segment.v1.SegmentCondition.newBuilder().setNotCondition(
+                    org.relance.api.segment.v1.SegmentCondition.Not.newBuilder().setCondition(
+                            org.relance.api.segment.v1.SegmentCondition.newBuilder().setHasPurchased(
+                                    org.relance.api.segment.v1.SegmentCondition.HasPurchased.newBuilder().setStoreId(store)))));
+        }
+        if (and.getConditionsCount() == 0) {
+            throw new IllegalArgumentException("give at least one of --abandoned, --min-value, --product, --not-purchased");
+        }
+        return org.relance.api.segment.v1.SegmentCondition.newBuilder().setAndCondition(and).build();
     }
 
     private SubmitCartRequest submit() {
@@ -235,6 +297,6 @@ public final class Cli {
     }
 
     private void print(com.google.protobuf.MessageOrBuilder message) throws IOException {
-        out.println(JsonFormat.printer().print(message));
+        out.println(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(message));
     }
 }
