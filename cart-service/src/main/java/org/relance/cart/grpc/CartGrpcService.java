@@ -23,8 +23,9 @@ import org.relance.cart.persistence.CartEventLog;
 import org.relance.cart.persistence.CartRepository;
 import org.relance.cart.persistence.SubmitWriter;
 import org.relance.kit.error.Violations;
+import org.relance.kit.grpc.ProtoValues;
 
-import static org.relance.cart.grpc.CartProtoMapper.emptyToNull;
+import static org.relance.kit.grpc.ProtoValues.emptyToNull;
 
 /** CartService over gRPC: maps, validates and delegates. */
 @GrpcService
@@ -76,7 +77,7 @@ public class CartGrpcService extends MutinyCartServiceGrpc.CartServiceImplBase {
         if (request.getPageSize() < 0 || request.getPageSize() > LIST_MAX) {
             v.add("page_size", "must be between 1 and " + LIST_MAX + " (0 for the default " + LIST_DEFAULT + ")");
         }
-        int offset = CartProtoMapper.offset(request.getPageToken(), v);
+        int offset = ProtoValues.offset(request.getPageToken(), v);
         if (!v.isEmpty()) {
             return Uni.createFrom().failure(v.exception());
         }
@@ -87,7 +88,7 @@ public class CartGrpcService extends MutinyCartServiceGrpc.CartServiceImplBase {
                     ListCartsResponse.Builder b = ListCartsResponse.newBuilder();
                     list.stream().limit(size).forEach(cart -> b.addCarts(CartProtoMapper.toProto(cart)));
                     if (list.size() > size) {
-                        b.setNextPageToken(CartProtoMapper.offsetToken(offset + size));
+                        b.setNextPageToken(ProtoValues.offsetToken(offset + size));
                     }
                     return b.build();
                 });
@@ -119,7 +120,7 @@ public class CartGrpcService extends MutinyCartServiceGrpc.CartServiceImplBase {
                     return request;
                 })
                 .chain(r -> carts.convert(r.getStoreId(), r.getCartId(), r.getTransactionId(),
-                        r.hasConvertTime() ? CartProtoMapper.instant(r.getConvertTime()) : null, emptyToNull(r.getContactId())))
+                        r.hasConvertTime() ? ProtoValues.instant(r.getConvertTime()) : null, emptyToNull(r.getContactId())))
                 .map(conversion -> ConvertCartResponse.newBuilder()
                         .setOutcome(CartProtoMapper.toProto(conversion.outcome()))
                         .setCart(CartProtoMapper.toProto(conversion.cart()))

@@ -1,11 +1,8 @@
 package org.relance.cart.grpc;
 
-import com.google.protobuf.Timestamp;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +26,11 @@ import org.relance.cart.domain.SubmitResult;
 import org.relance.cart.domain.SubmitValidator;
 import org.relance.kit.error.Violations;
 import org.relance.kit.grpc.Moneys;
+
+import static org.relance.kit.grpc.ProtoValues.emptyToNull;
+import static org.relance.kit.grpc.ProtoValues.nullToEmpty;
+import static org.relance.kit.grpc.ProtoValues.timestamp;
+import static org.relance.kit.grpc.ProtoValues.instant;
 
 /** Proto messages to and from the cart domain. */
 final class CartProtoMapper {
@@ -173,43 +175,9 @@ final class CartProtoMapper {
         };
     }
 
-    static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
-    }
 
-    static Instant instant(Timestamp timestamp) {
-        return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
-    }
 
-    static String emptyToNull(String value) {
-        return value == null || value.isEmpty() ? null : value;
-    }
 
-    static String nullToEmpty(String value) {
-        return value == null ? "" : value;
-    }
 
-    /** Offset page tokens ("o" + offset), opaque to callers. */
-    static int offset(String token, Violations v) {
-        if (token.isEmpty()) {
-            return 0;
-        }
-        try {
-            String decoded = new String(java.util.Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-            if (decoded.startsWith("o")) {
-                int offset = Integer.parseInt(decoded.substring(1));
-                if (offset >= 0) {
-                    return offset;
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            // reported below
-        }
-        v.add("page_token", "is not a token this service issued");
-        return 0;
-    }
 
-    static String offsetToken(int offset) {
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(("o" + offset).getBytes(StandardCharsets.UTF_8));
-    }
 }

@@ -34,8 +34,9 @@ import org.relance.cart.domain.StoreValidator;
 import org.relance.cart.domain.TrackingMode;
 import org.relance.cart.persistence.StoreRepository;
 import org.relance.kit.error.Violations;
+import org.relance.kit.grpc.ProtoValues;
 
-import static org.relance.cart.grpc.CartProtoMapper.timestamp;
+import static org.relance.kit.grpc.ProtoValues.timestamp;
 
 /** StoreService over gRPC: stores and sites. */
 @GrpcService

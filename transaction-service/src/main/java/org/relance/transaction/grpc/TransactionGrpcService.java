@@ -22,6 +22,7 @@ import org.relance.api.transaction.v1.RevenueLine;
 import org.relance.api.transaction.v1.WatchTransactionEventsRequest;
 import org.relance.api.transaction.v1.WatchTransactionEventsResponse;
 import org.relance.kit.error.Violations;
+import org.relance.kit.grpc.ProtoValues;
 import org.relance.kit.grpc.Moneys;
 import org.relance.transaction.conversion.ConversionDelivery;
 import org.relance.transaction.domain.TransactionValidator;
@@ -29,7 +30,7 @@ import org.relance.transaction.persistence.StoreDirectory;
 import org.relance.transaction.persistence.TransactionEventLog;
 import org.relance.transaction.persistence.TransactionRepository;
 
-import static org.relance.transaction.grpc.TransactionProtoMapper.emptyToNull;
+import static org.relance.kit.grpc.ProtoValues.emptyToNull;
 
 /** TransactionService over gRPC: maps, validates and delegates. */
 @GrpcService
@@ -103,7 +104,7 @@ public class TransactionGrpcService extends MutinyTransactionServiceGrpc.Transac
         if (request.getPageSize() < 0 || request.getPageSize() > LIST_MAX) {
             v.add("page_size", "must be between 1 and " + LIST_MAX + " (0 for the default " + LIST_DEFAULT + ")");
         }
-        int offset = TransactionProtoMapper.offset(request.getPageToken(), v);
+        int offset = ProtoValues.offset(request.getPageToken(), v);
         if (!v.isEmpty()) {
             return Uni.createFrom().failure(v.exception());
         }
@@ -114,7 +115,7 @@ public class TransactionGrpcService extends MutinyTransactionServiceGrpc.Transac
                     ListTransactionsResponse.Builder b = ListTransactionsResponse.newBuilder();
                     list.stream().limit(size).forEach(t -> b.addTransactions(TransactionProtoMapper.toProto(t)));
                     if (list.size() > size) {
-                        b.setNextPageToken(TransactionProtoMapper.offsetToken(offset + size));
+                        b.setNextPageToken(ProtoValues.offsetToken(offset + size));
                     }
                     return b.build();
                 });
@@ -169,8 +170,8 @@ public class TransactionGrpcService extends MutinyTransactionServiceGrpc.Transac
         if (!request.hasEndTime()) {
             v.add("end_time", "is required");
         }
-        Instant start = TransactionProtoMapper.instant(request.getStartTime());
-        Instant end = TransactionProtoMapper.instant(request.getEndTime());
+        Instant start = ProtoValues.instant(request.getStartTime());
+        Instant end = ProtoValues.instant(request.getEndTime());
         if (request.hasStartTime() && request.hasEndTime() && !end.isAfter(start)) {
             v.add("end_time", "must be after start_time");
         }

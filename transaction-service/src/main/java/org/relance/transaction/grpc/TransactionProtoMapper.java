@@ -1,11 +1,7 @@
 package org.relance.transaction.grpc;
 
-import com.google.protobuf.Timestamp;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Currency;
 import java.util.List;
 import org.relance.api.common.v1.Money;
@@ -13,6 +9,11 @@ import org.relance.api.transaction.v1.CartConversionState;
 import org.relance.api.transaction.v1.TransactionEventType;
 import org.relance.kit.error.Violations;
 import org.relance.kit.grpc.Moneys;
+
+import static org.relance.kit.grpc.ProtoValues.emptyToNull;
+import static org.relance.kit.grpc.ProtoValues.nullToEmpty;
+import static org.relance.kit.grpc.ProtoValues.timestamp;
+import static org.relance.kit.grpc.ProtoValues.instant;
 import org.relance.transaction.domain.CartConversion;
 import org.relance.transaction.domain.Transaction;
 import org.relance.transaction.domain.TransactionItem;
@@ -120,42 +121,9 @@ final class TransactionProtoMapper {
                 .build();
     }
 
-    static Timestamp timestamp(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
-    }
 
-    static Instant instant(Timestamp t) {
-        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
-    }
 
-    static String emptyToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
-    }
 
-    static String nullToEmpty(String s) {
-        return s == null ? "" : s;
-    }
 
-    static int offset(String token, Violations v) {
-        if (token.isEmpty()) {
-            return 0;
-        }
-        try {
-            String decoded = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-            if (decoded.startsWith("o")) {
-                int offset = Integer.parseInt(decoded.substring(1));
-                if (offset >= 0) {
-                    return offset;
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            // reported below
-        }
-        v.add("page_token", "is not a token this service issued");
-        return 0;
-    }
 
-    static String offsetToken(int offset) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(("o" + offset).getBytes(StandardCharsets.UTF_8));
-    }
 }
