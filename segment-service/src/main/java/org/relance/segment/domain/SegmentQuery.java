@@ -98,13 +98,18 @@ public final class SegmentQuery {
                 };
             }
             if (condition instanceof Condition.LastStatus st) {
-                return fact(null, "f.has_abandoned AND f.last_status " + (st.is() ? "IS NOT DISTINCT FROM " : "IS DISTINCT FROM ")
-                        + param(st.text()));
+                // Case-insensitive; a cart without status has the empty status.
+                return fact(null, "f.has_abandoned AND lower(coalesce(f.last_status, '')) " + (st.is() ? "= " : "<> ")
+                        + "lower(" + param(st.text()) + ")");
             }
             throw new IllegalArgumentException("unknown condition " + condition);
         }
 
         private String join(List<Condition> children, String operator) {
+            if (children.isEmpty()) {
+                // The empty AND is the question without a condition: every contact.
+                return operator.equals(" AND ") ? "TRUE" : "FALSE";
+            }
             StringBuilder b = new StringBuilder("(");
             for (int i = 0; i < children.size(); i++) {
                 if (i > 0) {

@@ -24,7 +24,8 @@ import org.relance.segment.persistence.FactsStore;
 
 /**
  * Follows the cart and transaction event streams from the stored positions and applies them to
- * the facts in batches (up to 500 events, or what arrived within 20 ms). When a stream breaks
+ * the facts in batches (up to 500 events, or what arrived within 20 ms), one batch written at a
+ * time while the next ones wait in a bounded buffer. When a stream breaks
  * (a service restarts, the network blips), it reconnects with back-off from the position stored
  * with the last applied batch: nothing is lost and nothing is applied twice.
  */
@@ -33,6 +34,7 @@ public class StreamConsumers {
     private static final Logger LOG = Logger.getLogger(StreamConsumers.class);
     private static final int BATCH = 500;
     private static final Duration BATCH_WINDOW = Duration.ofMillis(20);
+    private static final int BUFFERED_BATCHES = 10_000;
 
     private final MutinyCartServiceGrpc.MutinyCartServiceStub carts;
     private final MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions;
@@ -87,7 +89,7 @@ public class StreamConsumers {
         }
     }
 
-    /** Nanoseconds since a batch was last applied (rebuild waits for quiet). */
+    /** Nanoseconds since a batch was last applied or a stream last failed (rebuild waits for quiet). */
     public long idleNanos() {
         return System.nanoTime() - lastBatchNanos.get();
     }
@@ -98,11 +100,14 @@ public class StreamConsumers {
                         .onItem().transformToMultiAndConcatenate(position -> watch.apply(position)))
                 .onCompletion().failWith(() -> new IllegalStateException("the stream ended"))
                 .group().intoLists().of(BATCH, BATCH_WINDOW)
+                // Batches close on time whatever the demand: keep them while the previous one is written.
+                .onOverflow().buffer(BUFFERED_BATCHES)
                 .select().where(batch -> !batch.isEmpty())
                 .onItem().transformToUniAndConcatenate(batch -> apply.apply(batch).invoke(p -> lastBatchNanos.set(System.nanoTime())))
+                .onFailure().invoke(e -> lastBatchNanos.set(System.nanoTime()))
                 .onFailure().invoke(e -> LOG.warnf("%s event stream interrupted (%s), resuming from the stored position", name,
                         e.toString()))
-                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).indefinitely()
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(1)).indefinitely()
                 .subscribe().with(position -> { }, e -> LOG.error(name + " consumer stopped", e));
     }
 }

@@ -21,11 +21,14 @@ final class ConditionMapper {
 
     private final Violations v;
     private final Map<String, String> stores;
+    private final String scope;
     private int nodes;
 
-    ConditionMapper(Violations v, Map<String, String> stores) {
+    /** {@code scope} is the question's store id, empty for all stores. */
+    ConditionMapper(Violations v, Map<String, String> stores, String scope) {
         this.v = v;
         this.stores = stores;
+        this.scope = scope;
     }
 
     Condition map(SegmentCondition c, String field, int depth) {
@@ -129,6 +132,9 @@ final class ConditionMapper {
     private String store(String storeId, String field) {
         if (storeId.isEmpty()) {
             return null;
+        }
+        if (!scope.isEmpty() && !scope.equals(storeId)) {
+            v.add(field, "names store " + storeId + ", outside the question's store " + scope);
         }
         stores.putIfAbsent(storeId, field);
         return storeId;

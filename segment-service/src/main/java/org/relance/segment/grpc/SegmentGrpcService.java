@@ -21,7 +21,6 @@ import org.relance.api.segment.v1.RebuildFactsResponse;
 import org.relance.api.segment.v1.SegmentCondition;
 import org.relance.api.segment.v1.StreamContactsRequest;
 import org.relance.api.segment.v1.StreamContactsResponse;
-import org.relance.kit.error.RuleViolationException;
 import org.relance.kit.error.Violations;
 import org.relance.segment.domain.Condition;
 import org.relance.segment.facts.StreamConsumers;
@@ -39,6 +38,7 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
     private final StoreCheck stores;
     private final StreamConsumers consumers;
     private final org.relance.segment.persistence.InsightRepository insights;
+    private final java.util.concurrent.atomic.AtomicBoolean rebuilding = new java.util.concurrent.atomic.AtomicBoolean();
 
     public SegmentGrpcService(SegmentRepository segments, FactsStore facts, StoreCheck stores, StreamConsumers consumers,
                               org.relance.segment.persistence.InsightRepository insights) {
@@ -56,11 +56,10 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
         if (!storeId.isEmpty()) {
             named.put(storeId, "store_id");
         }
-        Condition mapped = null;
-        if (!present) {
-            v.add("condition", "is required");
-        } else {
-            mapped = new ConditionMapper(v, named).map(condition, "condition", 1);
+        // No condition at all asks about every contact (the proto says so).
+        Condition mapped = new Condition.And(java.util.List.of());
+        if (present) {
+            mapped = new ConditionMapper(v, named, storeId).map(condition, "condition", 1);
         }
         Condition result = mapped;
         return stores.check(named, v)
@@ -80,7 +79,7 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
                 .onItem().transformToUni(p -> p[0] >= min.getCartEventSequence() && p[1] >= min.getTransactionEventSequence()
                         ? Uni.createFrom().item(true)
                         : System.nanoTime() > deadline
-                        ? Uni.createFrom().<Boolean>failure(new RuleViolationException("FACTS_BEHIND",
+                        ? Uni.createFrom().<Boolean>failure(new java.util.concurrent.TimeoutException(
                         "the facts have not reached min_watermark within " + CATCH_UP.toSeconds() + " s"))
                         : Uni.createFrom().item(false).onItem().delayIt().by(Duration.ofMillis(25)))
                 .repeat().until(Boolean::booleanValue)
@@ -181,21 +180,30 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
     @Override
     public Uni<RebuildFactsResponse> rebuildFacts(RebuildFactsRequest request) {
         long started = System.nanoTime();
-        return Uni.createFrom().item(() -> {
+        if (!rebuilding.compareAndSet(false, true)) {
+            return Uni.createFrom().failure(new io.grpc.StatusRuntimeException(io.grpc.Status.ABORTED
+                    .withDescription("a rebuild is already running")));
+        }
+        long[] reached = new long[2];
+        return facts.positions()
+                .invoke(p -> {
+                    reached[0] = p[0];
+                    reached[1] = p[1];
                     consumers.stop();
-                    return true;
                 })
                 .chain(() -> facts.clear())
                 .invoke(consumers::start)
-                // Caught up once no batch arrived for half a second (the streams are then at their heads).
-                .chain(() -> Uni.createFrom().item(() -> consumers.idleNanos() > Duration.ofMillis(500).toNanos())
-                        .onItem().transformToUni(quiet -> quiet ? Uni.createFrom().item(true)
+                // Caught up once both streams are back where the facts were, and no batch came for half a second.
+                .chain(() -> facts.positions()
+                        .map(p -> p[0] >= reached[0] && p[1] >= reached[1] && consumers.idleNanos() > Duration.ofMillis(500).toNanos())
+                        .onItem().transformToUni(done -> done ? Uni.createFrom().item(true)
                                 : Uni.createFrom().item(false).onItem().delayIt().by(Duration.ofMillis(100)))
                         .repeat().until(Boolean::booleanValue).collect().last())
                 .chain(() -> watermark())
                 .map(w -> RebuildFactsResponse.newBuilder().setWatermark(w)
                         .setDuration(com.google.protobuf.Duration.newBuilder().setSeconds((System.nanoTime() - started) / 1_000_000_000L))
-                        .build());
+                        .build())
+                .onTermination().invoke(() -> rebuilding.set(false));
     }
 
     @Override

@@ -75,7 +75,9 @@ public class FactsStore {
                 chain = chain.then(applyCart(c, e, affected));
             }
             long newPosition = last;
-            return chain.then(Mono.defer(() -> refresh(c, affected)))
+            return ensureContacts(c, events.stream().map(e -> e.getCart().getContactId()).toList())
+                    .then(chain)
+                    .then(Mono.defer(() -> refresh(c, affected)))
                     .then(Sql.update(c, "UPDATE stream_position SET sequence = $2 WHERE stream = $1", CART, newPosition))
                     .thenReturn(newPosition);
         })));
@@ -95,7 +97,9 @@ public class FactsStore {
                 chain = chain.then(applyTransaction(c, e, affected));
             }
             long newPosition = last;
-            return chain.then(Mono.defer(() -> refresh(c, affected)))
+            return ensureContacts(c, events.stream().map(e -> e.getTransaction().getContactId()).toList())
+                    .then(chain)
+                    .then(Mono.defer(() -> refresh(c, affected)))
                     .then(Sql.update(c, "UPDATE stream_position SET sequence = $2 WHERE stream = $1", TRANSACTION, newPosition))
                     .thenReturn(newPosition);
         })));
@@ -179,7 +183,7 @@ public class FactsStore {
         String currency = cart.hasTotalPrice() && !cart.getTotalPrice().getCurrencyCode().isEmpty()
                 ? cart.getTotalPrice().getCurrencyCode()
                 : cart.getItemsCount() > 0 ? cart.getItems(0).getUnitPrice().getCurrencyCode() : "";
-        return before.then(ensureContact(c, contact)).then(Sql.update(c, """
+        return before.then(Sql.update(c, """
                         INSERT INTO cart_fact AS f (store_id, cart_id, contact_id, visitor_id, state, status, total, currency_code, items,
                             product_count, episode, recovered, create_time, update_time, abandon_time, convert_time)
                         SELECT $1, $2, $3, $4, $5, $6, $7::numeric, $8, $9::jsonb, $10, $11, $12, $13::timestamptz, $14::timestamptz,
@@ -226,7 +230,7 @@ public class FactsStore {
                     .append(decimal(item.getUnitPrice()).toPlainString()).append(",\"quantity\":").append(item.getQuantity()).append('}');
         }
         items.append(']');
-        return before.then(ensureContact(c, contact)).then(Sql.update(c, """
+        return before.then(Sql.update(c, """
                         INSERT INTO purchase_fact (store_id, transaction_id, contact_id, visitor_id, cart_id, currency_code, revenue,
                             occur_time, conversion, items)
                         SELECT $1, $2, $3, $4, $5, $6, $7::numeric, $8::timestamptz, $9, $10::jsonb
@@ -240,13 +244,19 @@ public class FactsStore {
                 (short) t.getCartConversionStateValue(), items.toString())).then();
     }
 
-    /** Anyone named by a contact id in the streams is a contact (unless erased). */
-    private static Mono<Void> ensureContact(Connection c, String contactId) {
-        if (contactId == null) {
+    /**
+     * Anyone named by a contact id in the streams is a contact (unless erased). Inserted in id
+     * order, like every shared row here, so that the two consumers never deadlock each other.
+     */
+    private static Mono<Void> ensureContacts(Connection c, List<String> contactIds) {
+        String[] ids = contactIds.stream().filter(id -> id != null && !id.isEmpty()).distinct().sorted().toArray(String[]::new);
+        if (ids.length == 0) {
             return Mono.empty();
         }
-        return Sql.update(c, "INSERT INTO contact (contact_id, create_time, update_time) SELECT $1, now(), now() "
-                + "WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE subject = 'contact:' || $1) ON CONFLICT DO NOTHING", contactId).then();
+        return Sql.update(c, "INSERT INTO contact (contact_id, create_time, update_time) SELECT id, now(), now() "
+                + "FROM unnest($1::text[]) WITH ORDINALITY AS u(id, o) "
+                + "WHERE NOT EXISTS (SELECT 1 FROM suppression WHERE subject = 'contact:' || u.id) ORDER BY o "
+                + "ON CONFLICT DO NOTHING", (Object) ids).then();
     }
 
     /** Recomputes contact_fact for each (contact, store) touched, and the contact's all-stores row. */
@@ -256,8 +266,10 @@ public class FactsStore {
         }
         List<String> contacts = new ArrayList<>();
         List<String> scopes = new ArrayList<>();
-        Set<Pair> seen = new HashSet<>();
-        for (Pair p : affected) {
+        Set<Pair> seen = new java.util.TreeSet<>(java.util.Comparator.comparing(Pair::contactId).thenComparing(Pair::storeId));
+        List<Pair> ordered = new ArrayList<>(affected);
+        ordered.sort(java.util.Comparator.comparing(Pair::contactId).thenComparing(Pair::storeId));
+        for (Pair p : ordered) {
             for (Pair scoped : List.of(p, new Pair(p.contactId(), ""))) {
                 if (seen.add(scoped)) {
                     contacts.add(scoped.contactId());
@@ -265,7 +277,14 @@ public class FactsStore {
                 }
             }
         }
-        return Sql.update(c, REFRESH, contacts.toArray(String[]::new), scopes.toArray(String[]::new)).then();
+        // The two consumers may refresh one contact at once; each would compute from a snapshot
+        // without the other's uncommitted rows and the later commit would win with stale counts.
+        // A per-contact lock (in key order, so no deadlock) makes the second wait and recompute.
+        Long[] keys = contacts.stream().distinct().map(id -> Sql.lockKey("contact-facts\u0000" + id)).sorted().distinct()
+                .toArray(Long[]::new);
+        return Sql.query(c, "SELECT count(pg_advisory_xact_lock(k)) AS n FROM unnest($1::bigint[]) WITH ORDINALITY AS t(k, o)",
+                        row -> row.get("n", Long.class), (Object) keys)
+                .then(Sql.update(c, REFRESH, contacts.toArray(String[]::new), scopes.toArray(String[]::new))).then();
     }
 
     /** contact_fact of (contact, scope) pairs, computed from cart_fact and purchase_fact. */
