@@ -27,6 +27,10 @@ public interface CartConfig {
     @WithDefault("200")
     int maxSubmitBatch();
 
+    /** Group-commit transactions in flight at once (the next one reads while one commits). */
+    @WithDefault("2")
+    int submitWriters();
+
     /** Creates the demo store and site at start-up (the local run does). */
     Demo demo();
 

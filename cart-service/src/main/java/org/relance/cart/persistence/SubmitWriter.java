@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 import org.relance.cart.config.CartConfig;
 import org.relance.cart.domain.Cart;
@@ -38,7 +37,7 @@ import org.relance.kit.error.Violations;
 import reactor.core.publisher.Mono;
 
 /**
- * Applies submits with group commit: submits that arrive while a commit is in flight are
+ * Applies submits with group commit: submits that arrive while commits are in flight are
  * written together in the next transaction (a handful of multi-row statements whatever their
  * number), and each caller is answered only after that commit. A submit that breaks a rule
  * fails alone; the others of its batch still commit.
@@ -53,7 +52,8 @@ public class SubmitWriter {
     private final Clock clock;
     private final int maxBatch;
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean writing = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger writing = new java.util.concurrent.atomic.AtomicInteger();
+    private final int writers;
 
     private final Counter applied;
     private final Counter refused;
@@ -66,6 +66,7 @@ public class SubmitWriter {
         this.events = events;
         this.clock = clock;
         this.maxBatch = config.maxSubmitBatch();
+        this.writers = Math.max(1, config.submitWriters());
         this.applied = Counter.builder("relance.cart.submits").tag("outcome", "applied")
                 .description("Submits answered with success (repeats included)").register(registry);
         this.refused = Counter.builder("relance.cart.submits").tag("outcome", "refused")
@@ -93,25 +94,33 @@ public class SubmitWriter {
         });
     }
 
+    /**
+     * Starts a batch of what is queued when fewer than {@code writers} batches are in flight. With
+     * two, the next batch reads while the previous one commits; submits of one cart in both are
+     * ordered by the cart's advisory lock.
+     */
     private void drain() {
-        if (!writing.compareAndSet(false, true)) {
-            return;
-        }
-        List<Pending> batch = new ArrayList<>();
-        for (Pending p = queue.poll(); p != null; p = batch.size() + 1 < maxBatch ? queue.poll() : null) {
-            batch.add(p);
-        }
-        if (batch.isEmpty()) {
-            writing.set(false);
-            if (!queue.isEmpty()) {
-                drain();
+        while (!queue.isEmpty()) {
+            int inFlight = writing.get();
+            if (inFlight >= writers) {
+                return;
             }
-            return;
+            if (!writing.compareAndSet(inFlight, inFlight + 1)) {
+                continue;
+            }
+            List<Pending> batch = new ArrayList<>();
+            for (Pending p = queue.poll(); p != null; p = batch.size() + 1 < maxBatch ? queue.poll() : null) {
+                batch.add(p);
+            }
+            if (batch.isEmpty()) {
+                writing.decrementAndGet();
+                continue;
+            }
+            write(batch).subscribe(
+                    done -> { },
+                    failure -> finish(batch, failure),
+                    () -> finish(batch, null));
         }
-        write(batch).subscribe(
-                done -> { },
-                failure -> finish(batch, failure),
-                () -> finish(batch, null));
     }
 
     private void finish(List<Pending> batch, Throwable failure) {
@@ -135,10 +144,8 @@ public class SubmitWriter {
     }
 
     private void release() {
-        writing.set(false);
-        if (!queue.isEmpty()) {
-            drain();
-        }
+        writing.decrementAndGet();
+        drain();
     }
 
     /** One transaction for the whole batch; answers are given after the commit. */
