@@ -72,8 +72,10 @@ public class Database {
                 .maxAcquireTime(config.pool().acquireTimeout())
                 .maxCreateConnectionTime(Duration.ofSeconds(5))
                 .maxIdleTime(config.pool().maxIdleTime())
-                .maxValidationTime(Duration.ofSeconds(2))
-                .validationQuery("SELECT 1")
+                // LOCAL validation (is the socket open?) instead of a query: a round trip per acquire
+                // cost every group-commit batch a statement (BENCHMARKS.md). A connection that died
+                // with its server fails its call once (UNAVAILABLE) and leaves the pool.
+                .validationDepth(io.r2dbc.spi.ValidationDepth.LOCAL)
                 .build());
         LOG.infof("database %s ready (pool %d..%d)", description, initial, max);
     }
