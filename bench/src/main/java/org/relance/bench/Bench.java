@@ -12,12 +12,14 @@ import java.util.List;
  * Benchmarks of the cart service, each with a baseline measured in the same run:
  * {@code submits} (gRPC submits vs pgbench with the same SQL), {@code sweep} (the abandonment
  * sweeper on a million carts vs a plain UPDATE), {@code startup} (time to ready and idle memory
- * vs a bare JVM). Only loopback; every process started is stopped at the end.
+ * vs a bare JVM), {@code transactions} (gRPC RecordTransaction of the transaction service vs
+ * pgbench with the same SQL), {@code import} (a million-product CSV through ImportRecords vs COPY).
+ * Only loopback; every process started is stopped at the end.
  *
  * <p>Settings are system properties ({@code -Dbench.duration=20} ...); see BENCHMARKS.md.
  */
 public final class Bench {
-    static final List<String> SCENARIOS = List.of("submits", "sweep", "startup");
+    static final List<String> SCENARIOS = List.of("submits", "sweep", "startup", "transactions", "import");
 
     static {
         // The service kit brings JBoss LogManager; set it before anything logs (else it complains).
@@ -50,6 +52,20 @@ public final class Bench {
             System.out.println();
             System.out.println("== " + scenario);
             Path work = workDir(scenario);
+            if (!Boolean.getBoolean("bench.keep")) {
+                // Registered first, so closed last: after the services and PostgreSQL, also when the benchmark is stopped.
+                Cleanup.register(new AutoCloseable() {
+                    @Override
+                    public void close() {
+                        Procs.deleteTree(work);
+                    }
+
+                    @Override
+                    public String toString() {
+                        return "work folder " + work;
+                    }
+                });
+            }
             CpuMonitor.resetQuietBudget(intProp("bench.quiet-budget", 15));
             double busy = CpuMonitor.machineBusyCores(2000);
             System.out.printf("bench: before the start, other processes kept %.2f cores busy%s%n", busy,
@@ -59,6 +75,8 @@ public final class Bench {
                     case "submits" -> new SubmitsScenario(work).run();
                     case "sweep" -> new SweepScenario(work).run();
                     case "startup" -> new StartupScenario(work).run();
+                    case "transactions" -> new TransactionsScenario(work).run();
+                    case "import" -> new ImportScenario(work).run();
                     default -> throw new IllegalArgumentException(scenario);
                 };
                 report.note(String.format("Machine: %d cores; other processes used %.2f cores in the 2 s before the scenario.",

@@ -44,8 +44,10 @@ final class CartService implements AutoCloseable {
         this.embeddedDataDir = embeddedDataDir;
     }
 
+    /** The service's quarkus-run.jar: {@code bench.service.jar} (bench/run runs a private copy), else the built one. */
     static Path jar(Path root) {
-        return root.resolve("cart-service/target/quarkus-app/quarkus-run.jar");
+        String configured = System.getProperty("bench.service.jar");
+        return configured != null ? Path.of(configured) : root.resolve("cart-service/target/quarkus-app/quarkus-run.jar");
     }
 
     /** A service on an external PostgreSQL database ({@code postgresql://host:port/db}). */
