@@ -1,13 +1,8 @@
 package org.relance.bench;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,11 +20,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class CartService implements AutoCloseable {
     static final String TOKEN = "bench-token";
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1))
-            .build();
-
     private final Process process;
     private final long startNanos;
     private final int port;
@@ -118,35 +108,12 @@ final class CartService implements AutoCloseable {
 
     /** Waits until /q/health/ready answers 200; returns the time from process start to then, in ns. */
     long awaitReady(Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(2)).GET().build();
-        long deadline = startNanos + timeout.toNanos();
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("cart service exited with " + process.exitValue() + ":\n" + Procs.tail(log, 40));
-            }
-            try {
-                HttpResponse<Void> response = HTTP.send(request, HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == 200) {
-                    return System.nanoTime() - startNanos;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("cart service not ready after " + timeout.toSeconds() + " s:\n" + Procs.tail(log, 40));
-            }
-            Postgres.sleep(10);
-        }
+        return ServiceProcesses.awaitReady("cart service", process, port, log, startNanos, timeout);
     }
 
     /** A plaintext channel to the service (grpc-netty-shaded). */
     ManagedChannel channel() {
-        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor()
-                .maxInboundMessageSize(8 * 1024 * 1024).build();
+        return ServiceProcesses.channel(port);
     }
 
     /** The embedded postmaster's pid (first line of postmaster.pid), when this service has one. */
