@@ -5,8 +5,9 @@ import java.util.List;
 
 /** A web site of a store, named in the tracker URL by its public key. */
 public record Site(String siteId, String storeId, String displayName, String siteKey, List<String> allowedOrigins,
-                   TrackingMode trackingMode, Instant createTime, Instant updateTime) {
+                   TrackingMode trackingMode, String restoreUrl, Instant createTime, Instant updateTime) {
     public Site {
         allowedOrigins = List.copyOf(allowedOrigins);
+        restoreUrl = restoreUrl == null ? "" : restoreUrl;
     }
 }

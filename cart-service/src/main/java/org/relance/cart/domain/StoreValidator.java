@@ -62,6 +62,31 @@ public final class StoreValidator {
         v.optionalText(field, name, 200);
     }
 
+    /**
+     * A restore URL is empty, a path on the edge ('/demo/cart.html'), or an absolute http(s) URL
+     * without a fragment (the edge appends query parameters).
+     */
+    public static void checkRestoreUrl(String field, String url, Violations v) {
+        if (url.isEmpty()) {
+            return;
+        }
+        if (url.length() > 2000) {
+            v.add(field, "at most 2000 characters");
+            return;
+        }
+        try {
+            URI uri = URI.create(url);
+            boolean relative = uri.getScheme() == null && uri.getRawAuthority() == null && url.startsWith("/") && !url.startsWith("//");
+            boolean absolute = ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+                    && uri.getRawUserInfo() == null;
+            if (!(relative || absolute) || uri.getRawFragment() != null) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IllegalArgumentException e) {
+            v.add(field, "must be an http(s) URL or a path starting with '/', without a fragment");
+        }
+    }
+
     /** An origin is scheme://host[:port], http or https, with nothing after. */
     public static void checkOrigin(String field, String origin, Violations v) {
         try {

@@ -45,7 +45,7 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
     private static final int PAGE_MAX = 1000;
     private static final List<String> STORE_FIELDS = List.of("display_name", "currency_code", "time_zone",
             "abandonment_delay", "cart_retention");
-    private static final List<String> SITE_FIELDS = List.of("display_name", "allowed_origins", "tracking_mode");
+    private static final List<String> SITE_FIELDS = List.of("display_name", "allowed_origins", "tracking_mode", "restore_url");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final StoreRepository stores;
@@ -127,7 +127,7 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                     org.relance.api.cart.v1.Site s = request.getSite();
                     Site site = new Site(s.getSiteId(), s.getStoreId(),
                             s.getDisplayName().isEmpty() ? s.getSiteId() : s.getDisplayName(), newSiteKey(),
-                            s.getAllowedOriginsList(), trackingMode(s.getTrackingMode(), true), Instant.EPOCH, Instant.EPOCH);
+                            s.getAllowedOriginsList(), trackingMode(s.getTrackingMode(), true), s.getRestoreUrl(), Instant.EPOCH, Instant.EPOCH);
                     Violations v = new Violations();
                     StoreValidator.checkId("site.site_id", site.siteId(), v);
                     StoreValidator.checkId("site.store_id", site.storeId(), v);
@@ -155,6 +155,7 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                             paths.contains("display_name") ? s.getDisplayName() : old.displayName(), old.siteKey(),
                             paths.contains("allowed_origins") ? s.getAllowedOriginsList() : old.allowedOrigins(),
                             paths.contains("tracking_mode") ? trackingMode(s.getTrackingMode(), false) : old.trackingMode(),
+                            paths.contains("restore_url") ? s.getRestoreUrl() : old.restoreUrl(),
                             old.createTime(), old.updateTime());
                     Violations w = new Violations();
                     check(merged, w);
@@ -229,6 +230,7 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
         for (int i = 0; i < site.allowedOrigins().size(); i++) {
             StoreValidator.checkOrigin("site.allowed_origins[" + i + "]", site.allowedOrigins().get(i), v);
         }
+        StoreValidator.checkRestoreUrl("site.restore_url", site.restoreUrl(), v);
         if (site.trackingMode() == null) {
             v.add("site.tracking_mode", "must be TRACKING_MODE_TRANSACTIONS_ONLY or TRACKING_MODE_CARTS_AND_TRANSACTIONS");
         }
@@ -318,6 +320,7 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                 .setTrackingMode(s.trackingMode() == TrackingMode.TRANSACTIONS_ONLY
                         ? org.relance.api.cart.v1.TrackingMode.TRACKING_MODE_TRANSACTIONS_ONLY
                         : org.relance.api.cart.v1.TrackingMode.TRACKING_MODE_CARTS_AND_TRANSACTIONS)
+                .setRestoreUrl(s.restoreUrl())
                 .setCreateTime(timestamp(s.createTime()))
                 .setUpdateTime(timestamp(s.updateTime()))
                 .build();

@@ -18,6 +18,10 @@ import org.relance.cart.persistence.StoreRepository;
  */
 @jakarta.inject.Singleton
 public class DemoStore {
+    /** Short, so that a new user sees a cart abandoned during the tour (README). */
+    static final Duration DEMO_DELAY = Duration.ofMinutes(2);
+    /** The demo shop's cart page, served by the edge. */
+    static final String DEMO_RESTORE_URL = "/demo/cart.html";
     private static final Logger LOG = Logger.getLogger(DemoStore.class);
 
     void create(@Observes StartupEvent event, CartConfig config, StoreRepository stores) {
@@ -25,10 +29,10 @@ public class DemoStore {
             return;
         }
         Instant now = Instant.EPOCH;
-        Store store = new Store("demo", "Demo shop", "EUR", "Europe/Paris", Duration.ofMinutes(60),
+        Store store = new Store("demo", "Demo shop", "EUR", "Europe/Paris", DEMO_DELAY,
                 Store.DEFAULT_CART_RETENTION, now, now);
         Site site = new Site("demo-shop", "demo", "Demo shop web site", config.demo().siteKey(),
-                config.demo().allowedOrigins(), TrackingMode.CARTS_AND_TRANSACTIONS, now, now);
+                config.demo().allowedOrigins(), TrackingMode.CARTS_AND_TRANSACTIONS, DEMO_RESTORE_URL, now, now);
         stores.ensure(store, site).await().atMost(Duration.ofSeconds(30));
         LOG.infof("demo store 'demo' with site 'demo-shop' (key %s)", config.demo().siteKey());
     }

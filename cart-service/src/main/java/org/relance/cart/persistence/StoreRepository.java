@@ -26,7 +26,7 @@ public class StoreRepository {
     private static final String STORE_COLUMNS = "store_id, display_name, currency_code, time_zone, abandonment_delay_seconds, "
             + "cart_retention_seconds, create_time, update_time";
     private static final String SITE_COLUMNS = "site_id, store_id, display_name, site_key, allowed_origins, tracking_mode, "
-            + "create_time, update_time";
+            + "restore_url, create_time, update_time";
 
     private final Database database;
     private final Clock clock;
@@ -48,7 +48,7 @@ public class StoreRepository {
         return new Site(row.get("site_id", String.class), row.get("store_id", String.class),
                 row.get("display_name", String.class), row.get("site_key", String.class),
                 Arrays.asList(row.get("allowed_origins", String[].class)),
-                TrackingMode.ofCode(row.get("tracking_mode", Short.class)),
+                TrackingMode.ofCode(row.get("tracking_mode", Short.class)), row.get("restore_url", String.class),
                 Sql.instant(row, "create_time"), Sql.instant(row, "update_time"));
     }
 
@@ -102,10 +102,10 @@ public class StoreRepository {
         return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT 1 FROM store WHERE store_id = $1", row -> 1,
                                 site.storeId()).hasElements()
                         .flatMap(exists -> exists ? Mono.just(true) : Mono.error(notFound(site.storeId())))
-                        .thenMany(Sql.query(c, "INSERT INTO site (" + SITE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) "
+                        .thenMany(Sql.query(c, "INSERT INTO site (" + SITE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7) "
                                         + "ON CONFLICT DO NOTHING RETURNING " + SITE_COLUMNS, StoreRepository::site,
                                 site.siteId(), site.storeId(), site.displayName(), site.siteKey(),
-                                site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(), now)))
+                                site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(), now, site.restoreUrl())))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new AlreadyExistsException("site " + site.siteId() + " already exists"))));
     }
@@ -113,10 +113,10 @@ public class StoreRepository {
     /** Replaces a site's settings (the caller merged the update mask). */
     public Uni<Site> updateSite(Site site) {
         return Reactive.uni(database.withConnection(c -> Sql.query(c,
-                        "UPDATE site SET display_name = $2, allowed_origins = $3, tracking_mode = $4, update_time = $5 "
+                        "UPDATE site SET display_name = $2, allowed_origins = $3, tracking_mode = $4, update_time = $5, restore_url = $6 "
                                 + "WHERE site_id = $1 RETURNING " + SITE_COLUMNS, StoreRepository::site, site.siteId(),
                         site.displayName(), site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(),
-                        Instants.now(clock)))
+                        Instants.now(clock), site.restoreUrl()))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new NotFoundException("site " + site.siteId() + " does not exist"))));
     }
@@ -150,9 +150,9 @@ public class StoreRepository {
                         "INSERT INTO store (" + STORE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
                         store.storeId(), store.displayName(), store.currencyCode(), store.timeZone(),
                         store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), now)
-                .then(Sql.update(c, "INSERT INTO site (" + SITE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) "
+                .then(Sql.update(c, "INSERT INTO site (" + SITE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7) "
                                 + "ON CONFLICT DO NOTHING", site.siteId(), site.storeId(), site.displayName(), site.siteKey(),
-                        site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(), now))
+                        site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(), now, site.restoreUrl()))
                 .then()));
     }
 

@@ -146,6 +146,8 @@ public class ContactGrpcService extends MutinyContactServiceGrpc.ContactServiceI
             v.requireText("email", email, 320);
             checkEmail("email", email, v);
         }
+        v.optionalText("first_name", request.getFirstName(), 200);
+        v.optionalText("last_name", request.getLastName(), 200);
         java.util.Map<String, String> named = new java.util.LinkedHashMap<>();
         if (!request.getStoreId().isEmpty()) {
             named.put(request.getStoreId(), "store_id");
@@ -153,7 +155,9 @@ public class ContactGrpcService extends MutinyContactServiceGrpc.ContactServiceI
         return stores.check(named, v)
                 .chain(() -> {
                     v.throwIfAny();
-                    return contacts.identify(request.getStoreId(), request.getVisitorId(), contactId, email);
+                    return contacts.identify(request.getStoreId(), request.getVisitorId(), contactId, email,
+                            org.relance.kit.grpc.ProtoValues.emptyToNull(request.getFirstName()),
+                            org.relance.kit.grpc.ProtoValues.emptyToNull(request.getLastName()));
                 })
                 .chain(entry -> {
                     String id = entry.getKey().contactId();

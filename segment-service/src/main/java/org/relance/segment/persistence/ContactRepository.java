@@ -110,9 +110,11 @@ public class ContactRepository {
 
     /**
      * The contact a visitor is: by id (created bare when new) or by e-mail (created with a new id
-     * when no contact has it). Records the visitor link. Returns the contact and whether it was created.
+     * when no contact has it). Names fill only what the contact lacks. Records the visitor link.
+     * Returns the contact and whether it was created.
      */
-    public Uni<java.util.Map.Entry<Contact, Boolean>> identify(String storeId, String visitorId, String contactId, String email) {
+    public Uni<java.util.Map.Entry<Contact, Boolean>> identify(String storeId, String visitorId, String contactId, String email,
+                                                               String firstName, String lastName) {
         Instant now = Instants.now(clock);
         return Reactive.uni(database.inTransaction(c -> suppressed(c, contactId, email)
                 .flatMap(blocked -> blocked ? Mono.error(suppressedError())
@@ -124,6 +126,13 @@ public class ContactRepository {
                                         + "VALUES ($1, $2, $3, $4, $4) RETURNING " + COLUMNS, ContactRepository::map,
                                 contactId != null ? contactId : "c-" + java.util.UUID.randomUUID(), email, emailKey(email), now).next()
                                 .map(created -> java.util.Map.entry(created, true)))))
+                .flatMap(entry -> firstName == null && lastName == null ? Mono.just(entry)
+                        : Sql.query(c, "UPDATE contact SET first_name = COALESCE(first_name, $2), last_name = COALESCE(last_name, $3), "
+                                        + "update_time = $4 WHERE contact_id = $1 AND ((first_name IS NULL AND $2::text IS NOT NULL) "
+                                        + "OR (last_name IS NULL AND $3::text IS NOT NULL)) RETURNING " + COLUMNS, ContactRepository::map,
+                                entry.getKey().contactId(), firstName, lastName, now).next()
+                        .map(updated -> java.util.Map.entry(updated, entry.getValue()))
+                        .defaultIfEmpty(entry))
                 .flatMap(entry -> Sql.update(c, "INSERT INTO visitor_link (store_id, visitor_id, contact_id, link_time) VALUES ($1, $2, $3, $4) "
                                 + "ON CONFLICT (store_id, visitor_id) DO UPDATE SET contact_id = EXCLUDED.contact_id, link_time = EXCLUDED.link_time",
                         storeId, visitorId, entry.getKey().contactId(), now).thenReturn(entry))));
