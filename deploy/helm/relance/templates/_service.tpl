@@ -117,13 +117,24 @@ spec:
                   name: {{ $root.Values.secrets.existingSecret }}
                   key: {{ $root.Values.secrets.grpcTokenKey }}
             {{- if eq $key "edgeHttp" }}
-            - name: RELANCE_ADMIN_TOKEN
+            {{- /* Both names: the contract's, and the one the edge's relance.edge.* mapping reads
+                   today (RELANCE_EDGE_*), until the edge settles on one. */}}
+            {{- range list "RELANCE_ADMIN_TOKEN" "RELANCE_EDGE_ADMIN_TOKEN" }}
+            - name: {{ . }}
               valueFrom:
                 secretKeyRef:
                   name: {{ $root.Values.secrets.existingSecret }}
                   key: {{ $root.Values.secrets.adminTokenKey }}
             {{- end }}
-            {{- if or (eq $key "edgeHttp") (eq $key "segmentService") }}
+            {{- range list "RELANCE_LINK_SECRET" "RELANCE_EDGE_LINK_SECRET" }}
+            - name: {{ . }}
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $root.Values.secrets.existingSecret }}
+                  key: {{ $root.Values.secrets.linkSecretKey }}
+            {{- end }}
+            {{- end }}
+            {{- if eq $key "segmentService" }}
             - name: RELANCE_LINK_SECRET
               valueFrom:
                 secretKeyRef:

@@ -144,7 +144,7 @@ class HelmChartTest {
             Set<String> expected = new TreeSet<>(List.of("RELANCE_DB_PASSWORD", "RELANCE_GRPC_TOKEN"));
             String component = at(deployment, "metadata", "labels", "app.kubernetes.io/component");
             if (component.equals("edge-http")) {
-                expected.addAll(List.of("RELANCE_ADMIN_TOKEN", "RELANCE_LINK_SECRET"));
+                expected.addAll(List.of("RELANCE_ADMIN_TOKEN", "RELANCE_LINK_SECRET", "RELANCE_EDGE_ADMIN_TOKEN", "RELANCE_EDGE_LINK_SECRET"));
             }
             if (component.equals("segment-service")) {
                 expected.add("RELANCE_LINK_SECRET");
@@ -339,10 +339,10 @@ class HelmChartTest {
                 if ("RELANCE_GRPC_TOKEN".equals(env.get("name"))) {
                     tokenRef.put(name(deployment), ref.get("name") + "/" + ref.get("key"));
                 }
-                if ("RELANCE_ADMIN_TOKEN".equals(env.get("name"))) {
+                if (List.of("RELANCE_ADMIN_TOKEN", "RELANCE_EDGE_ADMIN_TOKEN").contains(env.get("name"))) {
                     assertEquals("shop-relance-app/console-token", ref.get("name") + "/" + ref.get("key"));
                 }
-                if ("RELANCE_LINK_SECRET".equals(env.get("name"))) {
+                if (List.of("RELANCE_LINK_SECRET", "RELANCE_EDGE_LINK_SECRET").contains(env.get("name"))) {
                     assertEquals("shop-relance-app/link-hmac", ref.get("name") + "/" + ref.get("key"));
                 }
             }
