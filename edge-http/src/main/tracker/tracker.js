@@ -98,7 +98,6 @@
     if (/[?&]rl_(ct|cart)=/.test(search)) {
       const params = new URLSearchParams(search);
       if (params.get('rl_ct')) setItem(CT_KEY, params.get('rl_ct'));
-      if (params.get('rl_cart')) setItem(CART_KEY, params.get('rl_cart'));
       const kept = search.slice(1).split('&').filter((p) => p && !/^rl_(ct|cart)(=|$)/.test(p));
       history.replaceState(history.state, '', location.pathname + (kept.length ? '?' + kept.join('&') : '') + location.hash);
     }

@@ -53,6 +53,19 @@ public interface EdgeConfig {
     @WithDefault("30s")
     Duration siteCacheTtl();
 
+    /** The demo shop at /demo/ (the local run turns it on). */
+    Demo demo();
+
+    interface Demo {
+        /** Whether /demo/ is served. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The demo site's key, written into the demo pages. */
+        @WithDefault("pk_demo_relance")
+        String siteKey();
+    }
+
     interface Limits {
         /** Requests per second per site key (sustained). */
         @WithDefault("2000")

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.relance.edge.config.EdgeConfig;
 import org.relance.edge.script.TrackerScript;
 
@@ -32,11 +31,9 @@ public class DemoShop {
     private final EdgeConfig config;
     private final Map<String, String> pages = new ConcurrentHashMap<>();
 
-    public DemoShop(@ConfigProperty(name = "relance.edge.demo.enabled", defaultValue = "false") boolean enabled,
-                    @ConfigProperty(name = "relance.edge.demo.site-key", defaultValue = "pk_demo_relance") String siteKey,
-                    EdgeConfig config) {
-        this.enabled = enabled;
-        this.siteKey = siteKey;
+    public DemoShop(EdgeConfig config) {
+        this.enabled = config.demo().enabled();
+        this.siteKey = config.demo().siteKey();
         this.config = config;
     }
 

@@ -1,0 +1,137 @@
+package org.relance.edge.support;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real cart, transaction and segment services (their packaged jars, built earlier in the
+ * reactor), each a process on its own embedded PostgreSQL, behind the edge under test.
+ */
+public class Services implements QuarkusTestResourceLifecycleManager {
+    public static final String TOKEN = "test-token";
+    public static final String LINK_SECRET = "test-link-secret-of-enough-length";
+    private static Process cart;
+    private static Process transaction;
+    private static Process segment;
+    private static int cartPort;
+    private static int transactionPort;
+    private static int segmentPort;
+
+    public static int cartPort() {
+        return cartPort;
+    }
+
+    public static int transactionPort() {
+        return transactionPort;
+    }
+
+    public static int segmentPort() {
+        return segmentPort;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            cartPort = freePort();
+            transactionPort = freePort();
+            segmentPort = freePort();
+            Path dir = Path.of("target", "suite-" + UUID.randomUUID()).toAbsolutePath();
+            Files.createDirectories(dir);
+            Map<String, String> toCart = Map.of("RELANCE_CART_HOST", "localhost", "RELANCE_CART_PORT", Integer.toString(cartPort));
+            cart = start("relance.cart.jar", cartPort, dir.resolve("cart"), Map.of(),
+                    List.of("-Drelance.cart.sweep-interval=1s", "-Drelance.cart.demo.enabled=true"));
+            transaction = start("relance.transaction.jar", transactionPort, dir.resolve("transaction"), toCart,
+                    List.of("-Drelance.transaction.conversion.interval=1s"));
+            Map<String, String> toBoth = new HashMap<>(toCart);
+            toBoth.put("RELANCE_TRANSACTION_HOST", "localhost");
+            toBoth.put("RELANCE_TRANSACTION_PORT", Integer.toString(transactionPort));
+            toBoth.put("RELANCE_LINK_SECRET", LINK_SECRET);
+            segment = start("relance.segment.jar", segmentPort, dir.resolve("segment"), toBoth, List.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> config = new HashMap<>();
+        for (String[] client : new String[][] {{"cart", Integer.toString(cartPort)}, {"transaction", Integer.toString(transactionPort)},
+                {"segment", Integer.toString(segmentPort)}}) {
+            config.put("quarkus.grpc.clients." + client[0] + ".port", client[1]);
+            config.put("quarkus.grpc.clients." + client[0] + ".test-port", client[1]);
+        }
+        return config;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static Process start(String jarProperty, int port, Path dir, Map<String, String> env, List<String> extra) throws IOException {
+        String jar = System.getProperty(jarProperty);
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException(jarProperty + " is missing (" + jar + "): build the services first");
+        }
+        Files.createDirectories(dir);
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + port, "-Drelance.db.embedded.data-dir=" + dir.resolve("pg")));
+        command.addAll(extra);
+        command.add("-jar");
+        command.add(jar);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("RELANCE_GRPC_TOKEN", TOKEN);
+        builder.environment().putAll(env);
+        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("service.log").toFile()));
+        Process process = builder.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!ready(port)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException(jarProperty + " did not start, see " + dir.resolve("service.log"));
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return process;
+    }
+
+    private static boolean ready(int port) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL().openConnection();
+            c.setConnectTimeout(500);
+            c.setReadTimeout(2000);
+            return c.getResponseCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void stop() {
+        for (Process p : new Process[] {segment, transaction, cart}) {
+            if (p != null && p.isAlive()) {
+                p.destroy();
+                try {
+                    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}
