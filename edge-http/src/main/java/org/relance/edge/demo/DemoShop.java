@@ -41,8 +41,14 @@ public class DemoShop {
         if (!enabled) {
             return;
         }
-        router.route(HttpMethod.GET, "/demo").handler(ctx -> ctx.redirect("/demo/"));
-        router.route(HttpMethod.GET, "/demo/").handler(ctx -> serve(ctx, "index.html"));
+        // Vert.x matches "/demo" for "/demo/" too: the path itself tells the two apart.
+        router.route(HttpMethod.GET, "/demo").handler(ctx -> {
+            if (ctx.request().path().endsWith("/")) {
+                serve(ctx, "index.html");
+            } else {
+                ctx.redirect("/demo/");
+            }
+        });
         router.route(HttpMethod.GET, "/demo/:name").handler(ctx -> serve(ctx, ctx.pathParam("name")));
     }
 

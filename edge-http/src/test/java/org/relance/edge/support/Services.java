@@ -27,6 +27,7 @@ public class Services implements QuarkusTestResourceLifecycleManager {
     private static int cartPort;
     private static int transactionPort;
     private static int segmentPort;
+    private static int edgePort;
 
     public static int cartPort() {
         return cartPort;
@@ -46,11 +47,14 @@ public class Services implements QuarkusTestResourceLifecycleManager {
             cartPort = freePort();
             transactionPort = freePort();
             segmentPort = freePort();
+            // The edge's port is chosen here, so that the demo site can allow the edge's own origin.
+            edgePort = freePort();
             Path dir = Path.of("target", "suite-" + UUID.randomUUID()).toAbsolutePath();
             Files.createDirectories(dir);
             Map<String, String> toCart = Map.of("RELANCE_CART_HOST", "localhost", "RELANCE_CART_PORT", Integer.toString(cartPort));
             cart = start("relance.cart.jar", cartPort, dir.resolve("cart"), Map.of(),
-                    List.of("-Drelance.cart.sweep-interval=1s", "-Drelance.cart.demo.enabled=true"));
+                    List.of("-Drelance.cart.sweep-interval=1s", "-Drelance.cart.demo.enabled=true",
+                            "-Drelance.cart.demo.allowed-origins=http://localhost:" + edgePort + ",http://127.0.0.1:" + edgePort));
             transaction = start("relance.transaction.jar", transactionPort, dir.resolve("transaction"), toCart,
                     List.of("-Drelance.transaction.conversion.interval=1s"));
             Map<String, String> toBoth = new HashMap<>(toCart);
@@ -62,6 +66,7 @@ public class Services implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         Map<String, String> config = new HashMap<>();
+        config.put("quarkus.http.test-port", Integer.toString(edgePort));
         for (String[] client : new String[][] {{"cart", Integer.toString(cartPort)}, {"transaction", Integer.toString(transactionPort)},
                 {"segment", Integer.toString(segmentPort)}}) {
             config.put("quarkus.grpc.clients." + client[0] + ".port", client[1]);

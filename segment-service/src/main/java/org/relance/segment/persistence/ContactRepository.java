@@ -122,10 +122,16 @@ public class ContactRepository {
                         ? Sql.query(c, "SELECT " + COLUMNS + " FROM contact WHERE contact_id = $1", ContactRepository::map, contactId).next()
                         : Sql.query(c, "SELECT " + COLUMNS + " FROM contact WHERE email_key = $1", ContactRepository::map, emailKey(email)).next())
                         .map(found -> java.util.Map.entry(found, false))
+                        // Two identifications of one new contact at once (a page's fetch and its page-hide
+                        // beacon carry the same Identify): the second waits for the first's row and reads it.
                         .switchIfEmpty(Mono.defer(() -> Sql.query(c, "INSERT INTO contact (contact_id, email, email_key, create_time, update_time) "
-                                        + "VALUES ($1, $2, $3, $4, $4) RETURNING " + COLUMNS, ContactRepository::map,
+                                        + "VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING RETURNING " + COLUMNS, ContactRepository::map,
                                 contactId != null ? contactId : "c-" + java.util.UUID.randomUUID(), email, emailKey(email), now).next()
-                                .map(created -> java.util.Map.entry(created, true)))))
+                                .map(created -> java.util.Map.entry(created, true))
+                                .switchIfEmpty(Mono.defer(() -> (contactId != null
+                                        ? Sql.query(c, "SELECT " + COLUMNS + " FROM contact WHERE contact_id = $1", ContactRepository::map, contactId).next()
+                                        : Sql.query(c, "SELECT " + COLUMNS + " FROM contact WHERE email_key = $1", ContactRepository::map, emailKey(email)).next())
+                                        .map(found -> java.util.Map.entry(found, false)))))))
                 .flatMap(entry -> firstName == null && lastName == null ? Mono.just(entry)
                         : Sql.query(c, "UPDATE contact SET first_name = COALESCE(first_name, $2), last_name = COALESCE(last_name, $3), "
                                         + "update_time = $4 WHERE contact_id = $1 AND ((first_name IS NULL AND $2::text IS NOT NULL) "
