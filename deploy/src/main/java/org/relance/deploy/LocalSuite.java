@@ -359,6 +359,11 @@ public final class LocalSuite {
         environment.put("RELANCE_DB_USERNAME", "postgres");
         environment.put(InternalToken.VARIABLE, token.value());
         environment.put("RELANCE_CART_DEMO_ENABLED", "true");
+        // The edge serves the demo shop; its read API and the links use secrets derived from the
+        // suite's token (kept in .relance/internal-token), so a restart keeps links valid.
+        environment.put("RELANCE_EDGE_DEMO_ENABLED", "true");
+        environment.put("RELANCE_ADMIN_TOKEN", token.value());
+        environment.put("RELANCE_LINK_SECRET", "link-" + token.value());
         for (ServiceSpec peer : settings.services()) {
             peer.addressVariable().ifPresent(variable -> {
                 environment.put(variable, "localhost:" + peer.port());
@@ -398,6 +403,7 @@ public final class LocalSuite {
         }
         text.append(String.format("  %-16s %s%n", "Demo store id", DEMO_STORE_ID));
         text.append(String.format("  %-16s %s%n", "Demo site key", DEMO_SITE_KEY + "  (the demo site's public key)"));
+        text.append(String.format("  %-16s %s%n", "Admin token", "the internal token below (edge read API: /api/v1, Bearer)"));
         text.append(String.format("  %-16s %s%n", "Internal token", token.value() + "  (" + InternalToken.VARIABLE
                 + ", " + token.source() + ")"));
         text.append(String.format("  %-16s %s%n", "Logs", folder.logs()));

@@ -38,6 +38,7 @@ import static org.awaitility.Awaitility.await;
 /** The edge over real HTTP, in front of the real cart, transaction and segment services. */
 @QuarkusTest
 @QuarkusTestResource(Services.class)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class EdgeIT {
     private static final String SHOP = "https://shop.example";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -380,5 +381,105 @@ class EdgeIT {
         assertThat(edge.api("SegmentService/CountContacts", "{\"noSuchField\":1}").statusCode()).isEqualTo(400);
         assertThat(edge.api("ContactService/GetContact", "{\"contactId\":\"c-none\"}").statusCode()).isEqualTo(404);
         assertThat(edge.api("Nope/Nothing", "{}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void tooManyRequestsForASiteGet429WithRetryAfterAndAreRecorded() throws Exception {
+        // The test profile allows 20 requests/s per site key with a burst of 60.
+        int limited = 0;
+        String retryAfter = null;
+        for (int i = 0; i < 120 && limited == 0; i++) {
+            HttpResponse<String> r = edge.batch(site.getSiteKey(), batch(visitor(), submit("rl-" + i, "cart",
+                    "{\"fn\":\"UpdateCart\",\"args\":{\"idCart\":\"RL\",\"status\":\"s" + i + "\"}}")), SHOP);
+            if (r.statusCode() == 429) {
+                limited++;
+                retryAfter = r.headers().firstValue("Retry-After").orElse(null);
+                assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).hasValue(SHOP);
+            } else {
+                assertThat(r.statusCode()).isEqualTo(204);
+            }
+        }
+        assertThat(limited).isPositive();
+        assertThat(Integer.parseInt(retryAfter)).isBetween(1, 60);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            HttpResponse<String> counts = edge.get("/api/v1/sites/" + site.getSiteId() + "/rejections/counts",
+                    "Authorization", "Bearer " + EdgeClient.ADMIN_TOKEN);
+            assertThat(JSON.readTree(counts.body()).at("/byReason/RATE_LIMITED").asLong()).isPositive();
+        });
+    }
+
+    @Test
+    void fuzzedBodiesNeverGet500AndEveryRefusalIsStored() throws Exception {
+        java.util.Random random = new java.util.Random(20261122L);
+        String valid = batch(visitor(), submit("fz", "cart",
+                "{\"fn\":\"AddCartItem\",\"args\":{\"idCart\":\"FZ\",\"idProduct\":\"p\",\"productName\":\"P\",\"priceunit\":\"1.5\",\"quantity\":\"2\"}}"));
+        String[] pieces = {"null", "NaN", "-1", "1e309", "\"\\u0000\"", "\"\uD83D\uDE00\"", "{}", "[]", "\"" + "x".repeat(600) + "\"",
+                "true", "0.0000000001", "99999999999999999999", "\"\\uD800\"", "{\"a\":".repeat(40), "\"1,5\"", "\" 2 \""};
+        int refused = 0;
+        for (int i = 0; i < 250; i++) {
+            StringBuilder body = new StringBuilder(valid.replace("\"fz\"", "\"fz-" + i + "\""));
+            int edits = 1 + random.nextInt(3);
+            for (int e = 0; e < edits; e++) {
+                int at = random.nextInt(body.length());
+                switch (random.nextInt(4)) {
+                    case 0 -> body.deleteCharAt(at);
+                    case 1 -> body.insert(at, pieces[random.nextInt(pieces.length)]);
+                    case 2 -> body.setCharAt(at, (char) (32 + random.nextInt(95)));
+                    default -> {
+                        // Replace a value after a colon with a hostile one.
+                        int colon = body.indexOf(":", at);
+                        if (colon > 0) {
+                            int end = colon + 1;
+                            while (end < body.length() && ",}]".indexOf(body.charAt(end)) < 0) {
+                                end++;
+                            }
+                            body.replace(colon + 1, end, pieces[random.nextInt(pieces.length)]);
+                        }
+                    }
+                }
+            }
+            HttpResponse<String> r = edge.batch(site.getSiteKey(), body.toString(), SHOP);
+            assertThat(r.statusCode()).as("body %s answered %s", body, r.body()).isIn(202, 204, 400, 413, 429);
+            if (r.statusCode() == 202 || r.statusCode() == 400 || r.statusCode() == 413) {
+                refused++;
+            }
+            if (r.statusCode() == 429) {
+                Thread.sleep(1000);
+            }
+        }
+        int expected = refused;
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            HttpResponse<String> counts = edge.get("/api/v1/sites/" + site.getSiteId() + "/rejections/counts",
+                    "Authorization", "Bearer " + EdgeClient.ADMIN_TOKEN);
+            JsonNode byReason = JSON.readTree(counts.body()).get("byReason");
+            long stored = 0;
+            for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = byReason.fields(); it.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().equals("RATE_LIMITED")) {
+                    stored += e.getValue().asLong();
+                }
+            }
+            // A 202 may refuse several submits; every refused answer stored at least one row.
+            assertThat(stored).isGreaterThanOrEqualTo(expected);
+        });
+        assertThat(refused).isGreaterThan(50);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void aServiceThatIsDownGets503AndTheSubmitSucceedsLater() throws Exception {
+        String v = visitor();
+        String identify = batch(v, "{\"id\":\"down-1\",\"type\":\"identify\",\"args\":{\"contactId\":\"c-down-" + UUID.randomUUID() + "\"}}");
+        Services.stopSegment();
+        try {
+            HttpResponse<String> r = edge.batch(site.getSiteKey(), identify, SHOP);
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            assertThat(JSON.readTree(r.body()).at("/error/status").asText()).isEqualTo("UNAVAILABLE");
+        } finally {
+            Services.startSegment();
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(edge.batch(site.getSiteKey(), identify, SHOP).statusCode()).isEqualTo(204));
     }
 }

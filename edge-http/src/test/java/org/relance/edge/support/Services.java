@@ -61,7 +61,9 @@ public class Services implements QuarkusTestResourceLifecycleManager {
             toBoth.put("RELANCE_TRANSACTION_HOST", "localhost");
             toBoth.put("RELANCE_TRANSACTION_PORT", Integer.toString(transactionPort));
             toBoth.put("RELANCE_LINK_SECRET", LINK_SECRET);
-            segment = start("relance.segment.jar", segmentPort, dir.resolve("segment"), toBoth, List.of());
+            segmentDir = dir.resolve("segment");
+            segmentEnv = toBoth;
+            segment = start("relance.segment.jar", segmentPort, segmentDir, toBoth, List.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -122,6 +124,22 @@ public class Services implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private static Path segmentDir;
+    private static Map<String, String> segmentEnv;
+
+    /** Stops the segment service (SIGTERM), for outage tests; {@link #startSegment} brings it back. */
+    public static void stopSegment() throws InterruptedException {
+        segment.destroy();
+        if (!segment.waitFor(30, TimeUnit.SECONDS)) {
+            segment.destroyForcibly().waitFor();
+        }
+    }
+
+    /** Starts the segment service again on its port and data. */
+    public static void startSegment() throws IOException {
+        segment = start("relance.segment.jar", segmentPort, segmentDir, segmentEnv, List.of());
     }
 
     @Override
