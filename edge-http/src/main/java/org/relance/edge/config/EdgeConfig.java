@@ -53,6 +53,13 @@ public interface EdgeConfig {
     @WithDefault("30s")
     Duration siteCacheTtl();
 
+    /**
+     * Serves {@code POST /bench/noop}: reads the body like a batch and answers 204, the baseline
+     * the benchmark measures the edge against (bench/run turns it on; off everywhere else).
+     */
+    @WithDefault("false")
+    boolean benchEndpoint();
+
     /** The demo shop at /demo/ (the local run turns it on). */
     Demo demo();
 

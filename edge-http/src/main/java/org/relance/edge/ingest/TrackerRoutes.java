@@ -41,6 +41,7 @@ public class TrackerRoutes {
     private final BatchParser parser;
     private final int maxBatchBytes;
     private final Clock clock;
+    private final boolean benchEndpoint;
 
     public TrackerRoutes(SiteDirectory sites, RateLimiter limiter, RejectionLog rejections, Ingestor ingestor,
                          EdgeConfig config, Clock clock) {
@@ -51,11 +52,24 @@ public class TrackerRoutes {
         this.maxBatchBytes = config.maxBatchBytes();
         this.parser = new BatchParser(new BatchParser.Limits(config.maxBatchBytes(), config.maxSubmitBytes(), config.maxSubmits()));
         this.clock = clock;
+        this.benchEndpoint = config.benchEndpoint();
     }
 
     void routes(@Observes Router router) {
         router.route(HttpMethod.OPTIONS, "/t/:siteKey").handler(this::preflight);
         router.route(HttpMethod.POST, "/t/:siteKey").handler(this::batch);
+        if (benchEndpoint) {
+            router.route(HttpMethod.POST, "/bench/noop").handler(this::noop);
+        }
+    }
+
+    /** The benchmark's baseline: the same body reading, then 204 without any check or call. */
+    private void noop(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        long[] received = {0};
+        request.handler(chunk -> received[0] += chunk.length());
+        request.endHandler(ignored -> ctx.response().setStatusCode(received[0] > 0 ? 204 : 400).end());
+        request.resume();
     }
 
     private void preflight(RoutingContext ctx) {
