@@ -13,13 +13,14 @@ import java.util.List;
  * {@code submits} (gRPC submits vs pgbench with the same SQL), {@code sweep} (the abandonment
  * sweeper on a million carts vs a plain UPDATE), {@code startup} (time to ready and idle memory
  * vs a bare JVM), {@code transactions} (gRPC RecordTransaction of the transaction service vs
- * pgbench with the same SQL), {@code import} (a million-product CSV through ImportRecords vs COPY).
+ * pgbench with the same SQL), {@code import} (a million-product CSV through ImportRecords vs COPY),
+ * {@code segments} (segment questions of the segment service on a million contacts vs plain SQL).
  * Only loopback; every process started is stopped at the end.
  *
  * <p>Settings are system properties ({@code -Dbench.duration=20} ...); see BENCHMARKS.md.
  */
 public final class Bench {
-    static final List<String> SCENARIOS = List.of("submits", "sweep", "startup", "transactions", "import");
+    static final List<String> SCENARIOS = List.of("submits", "sweep", "startup", "transactions", "import", "segments");
 
     static {
         // The service kit brings JBoss LogManager; set it before anything logs (else it complains).
@@ -77,6 +78,7 @@ public final class Bench {
                     case "startup" -> new StartupScenario(work).run();
                     case "transactions" -> new TransactionsScenario(work).run();
                     case "import" -> new ImportScenario(work).run();
+                    case "segments" -> new SegmentsScenario(work).run();
                     default -> throw new IllegalArgumentException(scenario);
                 };
                 report.note(String.format("Machine: %d cores; other processes used %.2f cores in the 2 s before the scenario.",
