@@ -82,8 +82,8 @@ final class SubmitLoad {
                 .build();
     }
 
-    /** Counts and latencies of the calls that end inside [start, end) of the measured window. */
-    private static final class Window {
+    /** Counts and latencies of the calls that end inside [start, end) of the measured window (EdgeLoad's too). */
+    static final class Window {
         final long start;
         final long end;
         final Recorder recorder = new Recorder(3_600_000_000L, 3);

@@ -1,0 +1,131 @@
+package org.relance.bench;
+
+import io.grpc.ManagedChannel;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.relance.api.cart.v1.CreateSiteRequest;
+import org.relance.api.cart.v1.CreateStoreRequest;
+import org.relance.api.cart.v1.Site;
+import org.relance.api.cart.v1.Store;
+import org.relance.api.cart.v1.StoreServiceGrpc;
+import org.relance.kit.grpc.BearerToken;
+
+/**
+ * Tracker submits per second through the edge (HTTP/1.1, the body a beacon would carry) into the
+ * cart service, against the same edge's bare endpoint (reads the body, answers 204) in the same
+ * run; then latencies at half of the peak, for both at the same rate.
+ */
+final class EdgeScenario {
+    private static final String STORE = "bench-edge";
+
+    private final Path work;
+    private final Path root = Bench.root();
+    private final int warmupSeconds = Bench.intProp("bench.warmup", 5);
+    private final int seconds = Bench.intProp("bench.duration", 20);
+    private final int concurrency = Bench.intProp("bench.concurrency", 64);
+    private final double goalPerSecond = 5000;
+    private final double goalP99Millis = 25;
+
+    EdgeScenario(Path work) {
+        this.work = work;
+    }
+
+    Report run() {
+        Report report = new Report("edge");
+        try (Postgres pg = Postgres.start(work)) {
+            System.out.println("bench: " + pg.version() + " on port " + pg.port());
+            pg.createDatabase("relance_cart");
+            pg.createDatabase("relance_edge");
+            try (CartService cart = CartService.external(root, work.resolve("cart-service.log"), pg.serviceUrl("relance_cart"),
+                    Map.of("RELANCE_CART_SWEEP_INTERVAL", "off", "RELANCE_CART_PURGE_INTERVAL", "off"))) {
+                cart.awaitReady(Duration.ofSeconds(90));
+                String key = createSite(cart);
+                Map<String, String> env = new LinkedHashMap<>();
+                env.put("RELANCE_DB_URL", pg.serviceUrl("relance_edge"));
+                env.put("RELANCE_DB_USERNAME", "postgres");
+                env.put("RELANCE_DB_PASSWORD", "");
+                env.put("RELANCE_CART_HOST", "127.0.0.1");
+                env.put("RELANCE_CART_PORT", Integer.toString(cart.port()));
+                env.put("RELANCE_EDGE_BENCH_ENDPOINT", "true");
+                // One load generator on loopback is one address: the per-address limit would be the figure.
+                env.put("RELANCE_EDGE_LIMITS_PER_ADDRESS", "0");
+                env.put("RELANCE_EDGE_LIMITS_PER_SITE", "0");
+                try (JarProcess edge = JarProcess.start(root, "edge-http", work.resolve("edge-http.log"), env)) {
+                    long ready = edge.awaitReady(Duration.ofSeconds(90));
+                    System.out.printf("bench: edge ready in %.2f s (pid %d, port %d)%n", ready / 1e9, edge.pid(), edge.port());
+                    String tag = "e" + System.currentTimeMillis();
+                    EdgeLoad bare = new EdgeLoad(edge.port(), "/bench/noop", tag + "b");
+                    EdgeLoad tracker = new EdgeLoad(edge.port(), "/t/" + key, tag + "t");
+
+                    System.out.printf("bench: closed loop, %d requests in flight, %d s warm-up + %d s each%n", concurrency, warmupSeconds, seconds);
+                    CpuMonitor.awaitQuiet("the bare endpoint's peak");
+                    SubmitLoad.Result barePeak = bare.closedLoop(concurrency, warmupSeconds * 1000L, seconds * 1000L);
+                    System.out.println("bench: bare endpoint peak: " + barePeak.describe());
+                    CpuMonitor.awaitQuiet("the tracker's peak");
+                    SubmitLoad.Result trackerPeak = tracker.closedLoop(concurrency, warmupSeconds * 1000L, seconds * 1000L);
+                    System.out.println("bench: tracker submits peak: " + trackerPeak.describe());
+
+                    double rate = trackerPeak.perSecond() / 2;
+                    System.out.printf("bench: open loop at half of the tracker's peak, %.0f requests/s%n", rate);
+                    CpuMonitor.awaitQuiet("the half-peak runs");
+                    SubmitLoad.Result bareHalf = bare.openLoop(rate, warmupSeconds * 1000L, seconds * 1000L, 5000);
+                    System.out.println("bench: bare endpoint at that rate: " + bareHalf.describe());
+                    CpuMonitor.awaitQuiet("the tracker's half-peak run");
+                    SubmitLoad.Result trackerHalf = tracker.openLoop(rate, warmupSeconds * 1000L, seconds * 1000L, 5000);
+                    System.out.println("bench: tracker submits at that rate: " + trackerHalf.describe());
+
+                    long acknowledged = tracker.acknowledged();
+                    long stored = storedCarts(pg);
+                    System.out.printf("bench: tracker submits answered 204: %d; carts stored: %d%n", acknowledged, stored);
+                    if (stored < acknowledged) {
+                        throw new IllegalStateException(acknowledged - stored + " acknowledged submits are not stored");
+                    }
+
+                    report.row("tracker submits/s through the edge (closed loop, " + concurrency + " in flight)",
+                            String.format("%,.0f/s", trackerPeak.perSecond()), String.format("%,.0f/s bare endpoint", barePeak.perSecond()),
+                            Report.ratio(trackerPeak.perSecond() / barePeak.perSecond()), "≥ 5,000/s", trackerPeak.perSecond() >= goalPerSecond);
+                    report.row(String.format("p50 / p99 at %,.0f/s (half of peak)", rate),
+                            Report.ms(trackerHalf.percentileMillis(50)) + " / " + Report.ms(trackerHalf.percentileMillis(99)),
+                            Report.ms(bareHalf.percentileMillis(50)) + " / " + Report.ms(bareHalf.percentileMillis(99)) + " bare",
+                            Report.ratio(trackerHalf.percentileMillis(99) / bareHalf.percentileMillis(99)), "p99 < 25 ms",
+                            trackerHalf.percentileMillis(99) < goalP99Millis);
+                    report.note(String.format("Every submit answered 204 (%,d) is a stored cart (%,d carts); failures at peak: %s, at half: %s.",
+                            acknowledged, stored, trackerPeak.failures(), trackerHalf.failures()));
+                    report.note("The load generator (JDK HttpClient), the edge, the cart service and PostgreSQL share the machine's cores.");
+                }
+            }
+        }
+        return report;
+    }
+
+    private static String createSite(CartService cart) {
+        ManagedChannel channel = cart.channel();
+        try {
+            StoreServiceGrpc.StoreServiceBlockingStub stores = StoreServiceGrpc.newBlockingStub(channel)
+                    .withCallCredentials(new BearerToken(CartService.TOKEN)).withDeadlineAfter(30, TimeUnit.SECONDS);
+            stores.createStore(CreateStoreRequest.newBuilder().setStore(Store.newBuilder().setStoreId(STORE).setDisplayName("Bench edge")
+                    .setCurrencyCode("EUR").setTimeZone("Europe/Paris")).build());
+            return stores.createSite(CreateSiteRequest.newBuilder().setSite(Site.newBuilder().setSiteId(STORE + "-web")
+                    .setStoreId(STORE).addAllowedOrigins("https://shop.example")).build()).getSite().getSiteKey();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static long storedCarts(Postgres pg) {
+        try (Connection c = pg.connect("relance_cart"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM cart WHERE store_id = '" + STORE + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
