@@ -15,7 +15,7 @@ import org.relance.segment.domain.Condition;
  * amount, a text over 500 characters: each is a field violation. Stores named are collected for
  * the existence check.
  */
-final class ConditionMapper {
+public final class ConditionMapper {
     static final int MAX_DEPTH = 10;
     static final int MAX_NODES = 100;
 
@@ -25,13 +25,13 @@ final class ConditionMapper {
     private int nodes;
 
     /** {@code scope} is the question's store id, empty for all stores. */
-    ConditionMapper(Violations v, Map<String, String> stores, String scope) {
+    public ConditionMapper(Violations v, Map<String, String> stores, String scope) {
         this.v = v;
         this.stores = stores;
         this.scope = scope;
     }
 
-    Condition map(SegmentCondition c, String field, int depth) {
+    public Condition map(SegmentCondition c, String field, int depth) {
         nodes++;
         if (nodes == MAX_NODES + 1) {
             v.add(field, "a condition tree has at most " + MAX_NODES + " nodes");
@@ -153,5 +153,21 @@ final class ConditionMapper {
                 yield Condition.NumberOperator.EQUAL;
             }
         };
+    }
+
+    /**
+     * A condition stored with a trigger (validated when the trigger was saved), compiled for the
+     * trigger's store scope ({@code scope} empty for every store); null when {@code stored} is null.
+     */
+    public static Condition stored(byte[] stored, String scope) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            return new ConditionMapper(new Violations(), new java.util.HashMap<>(), scope)
+                    .map(SegmentCondition.parseFrom(stored), "condition", 1);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a stored trigger condition is unreadable", e);
+        }
     }
 }

@@ -185,9 +185,9 @@ public class FactsStore {
                 : cart.getItemsCount() > 0 ? cart.getItems(0).getUnitPrice().getCurrencyCode() : "";
         return before.then(Sql.update(c, """
                         INSERT INTO cart_fact AS f (store_id, cart_id, contact_id, visitor_id, state, status, total, currency_code, items,
-                            product_count, episode, recovered, create_time, update_time, abandon_time, convert_time)
+                            product_count, episode, recovered, create_time, update_time, abandon_time, convert_time, site_id)
                         SELECT $1, $2, $3, $4, $5, $6, $7::numeric, $8, $9::jsonb, $10, $11, $12, $13::timestamptz, $14::timestamptz,
-                                $15::timestamptz, $16::timestamptz
+                                $15::timestamptz, $16::timestamptz, $18
                         WHERE $3::text IS NULL OR NOT EXISTS (SELECT 1 FROM suppression WHERE subject = 'contact:' || $3::text)
                         ON CONFLICT (store_id, cart_id) DO UPDATE SET contact_id = EXCLUDED.contact_id, visitor_id = EXCLUDED.visitor_id,
                             state = EXCLUDED.state, status = EXCLUDED.status, total = EXCLUDED.total,
@@ -195,12 +195,13 @@ public class FactsStore {
                             items = CASE WHEN $17 THEN EXCLUDED.items ELSE f.items END,
                             product_count = CASE WHEN $17 THEN EXCLUDED.product_count ELSE f.product_count END,
                             episode = EXCLUDED.episode, recovered = EXCLUDED.recovered, update_time = EXCLUDED.update_time,
-                            abandon_time = EXCLUDED.abandon_time, convert_time = EXCLUDED.convert_time
+                            abandon_time = EXCLUDED.abandon_time, convert_time = EXCLUDED.convert_time,
+                            site_id = COALESCE(EXCLUDED.site_id, f.site_id)
                         """, cart.getStoreId(), cart.getCartId(), contact, emptyToNull(cart.getVisitorId()),
                 (short) cart.getStateValue(), emptyToNull(cart.getStatus()), total, currency, items(cart.getItemsList()),
                 cart.getItemsCount(), cart.getEpisode(), cart.getRecovered(), ts(cart.getCreateTime(), cart.hasCreateTime()),
                 ts(cart.getUpdateTime(), cart.hasUpdateTime()), ts(cart.getAbandonTime(), cart.hasAbandonTime()),
-                ts(cart.getConvertTime(), cart.hasConvertTime()), withItems)).then();
+                ts(cart.getConvertTime(), cart.hasConvertTime()), withItems, emptyToNull(cart.getSiteId()))).then();
     }
 
     private Mono<Void> applyTransaction(Connection c, TransactionEvent e, Set<Pair> affected) {
