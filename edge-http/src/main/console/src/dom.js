@@ -179,3 +179,16 @@ export function debounce(fn, ms) {
   wrapped.cancel = () => clearTimeout(timer);
   return wrapped;
 }
+
+/** Changes the hash query without adding a history entry (filters, not navigation). */
+export function replaceParams(params) {
+  const raw = location.hash.split('?')[0] || '#/';
+  const query = params.toString();
+  history.replaceState(null, '', `${raw}${query ? `?${query}` : ''}`);
+}
+
+/** Replaces an element's content; arrays are flattened and null / false children left out. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}

@@ -40,6 +40,16 @@ import org.relance.api.segment.v1.ListContactsRequest;
 import org.relance.api.segment.v1.MatchContactRequest;
 import org.relance.api.segment.v1.MutinyContactServiceGrpc;
 import org.relance.api.segment.v1.MutinySegmentServiceGrpc;
+import org.relance.api.segment.v1.MutinyTriggerServiceGrpc;
+import org.relance.api.segment.v1.CreateTriggerRequest;
+import org.relance.api.segment.v1.DryRunTriggerRequest;
+import org.relance.api.segment.v1.ExplainTriggerRequest;
+import org.relance.api.segment.v1.GetTriggerRequest;
+import org.relance.api.segment.v1.ListNotificationsRequest;
+import org.relance.api.segment.v1.ListTriggersRequest;
+import org.relance.api.segment.v1.PauseTriggerRequest;
+import org.relance.api.segment.v1.ResumeTriggerRequest;
+import org.relance.api.segment.v1.UpdateTriggerRequest;
 import org.relance.api.transaction.v1.ListTransactionsRequest;
 import org.relance.api.transaction.v1.MutinyTransactionServiceGrpc;
 import org.relance.edge.config.EdgeConfig;
@@ -70,6 +80,7 @@ public class ReadApi {
 
     public ReadApi(@GrpcClient("segment") MutinySegmentServiceGrpc.MutinySegmentServiceStub segments,
                    @GrpcClient("segment") MutinyContactServiceGrpc.MutinyContactServiceStub contacts,
+                   @GrpcClient("segment") MutinyTriggerServiceGrpc.MutinyTriggerServiceStub triggers,
                    @GrpcClient("cart") MutinyStoreServiceGrpc.MutinyStoreServiceStub stores,
                    @GrpcClient("cart") MutinyCartServiceGrpc.MutinyCartServiceStub carts,
                    @GrpcClient("transaction") MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions,
@@ -93,6 +104,26 @@ public class ReadApi {
         // Erasure is a write, but the console's contact page must offer it (with confirmation).
         add("ContactService/EraseContact", EraseContactRequest.getDefaultInstance(),
                 r -> contacts.withDeadlineAfter(Math.max(deadline, 30_000), ms).eraseContact((EraseContactRequest) r));
+        // The console's trigger pages: reads, plus the writes a marketer makes there (create, edit,
+        // pause, resume). Delete and redelivery stay gRPC-only.
+        add("TriggerService/ListTriggers", ListTriggersRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).listTriggers((ListTriggersRequest) r));
+        add("TriggerService/GetTrigger", GetTriggerRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).getTrigger((GetTriggerRequest) r));
+        add("TriggerService/CreateTrigger", CreateTriggerRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).createTrigger((CreateTriggerRequest) r));
+        add("TriggerService/UpdateTrigger", UpdateTriggerRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).updateTrigger((UpdateTriggerRequest) r));
+        add("TriggerService/PauseTrigger", PauseTriggerRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).pauseTrigger((PauseTriggerRequest) r));
+        add("TriggerService/ResumeTrigger", ResumeTriggerRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).resumeTrigger((ResumeTriggerRequest) r));
+        add("TriggerService/ListNotifications", ListNotificationsRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).listNotifications((ListNotificationsRequest) r));
+        add("TriggerService/ExplainTrigger", ExplainTriggerRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).explainTrigger((ExplainTriggerRequest) r));
+        add("TriggerService/DryRunTrigger", DryRunTriggerRequest.getDefaultInstance(),
+                r -> triggers.withDeadlineAfter(deadline, ms).dryRunTrigger((DryRunTriggerRequest) r));
         add("StoreService/ListStores", ListStoresRequest.getDefaultInstance(),
                 r -> stores.withDeadlineAfter(deadline, ms).listStores((ListStoresRequest) r));
         add("StoreService/ListSites", ListSitesRequest.getDefaultInstance(),
