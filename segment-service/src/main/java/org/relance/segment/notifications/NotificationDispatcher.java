@@ -92,8 +92,9 @@ public class NotificationDispatcher {
         if (!running.get()) {
             return;
         }
-        next = Uni.createFrom().voidItem().onItem().delayIt().by(delay)
-                .chain(this::round)
+        // Mutiny refuses a zero delay: a full batch goes straight on to the next round.
+        Uni<Void> wait = delay.isZero() ? Uni.createFrom().voidItem() : Uni.createFrom().voidItem().onItem().delayIt().by(delay);
+        next = wait.chain(this::round)
                 .subscribe().with(more -> schedule(more ? Duration.ZERO : config.pollInterval()), e -> {
                     LOG.warnf("notification round failed (%s); next round in %s", e.toString(), config.pollInterval());
                     schedule(config.pollInterval());
