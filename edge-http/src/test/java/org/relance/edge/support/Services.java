@@ -28,6 +28,19 @@ public class Services implements QuarkusTestResourceLifecycleManager {
     private static int transactionPort;
     private static int segmentPort;
     private static int edgePort;
+    private static TraceReceiver traces;
+
+    /** The OTLP collector every process of the suite (and the edge) exports its traces to. */
+    public static TraceReceiver traces() {
+        return traces;
+    }
+
+    private static Map<String, String> tracing() {
+        return Map.of("QUARKUS_OTEL_SDK_DISABLED", "false",
+                "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces.endpoint(),
+                "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf",
+                "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "200ms");
+    }
 
     public static int cartPort() {
         return cartPort;
@@ -49,6 +62,7 @@ public class Services implements QuarkusTestResourceLifecycleManager {
             segmentPort = freePort();
             // The edge's port is chosen here, so that the demo site can allow the edge's own origin.
             edgePort = freePort();
+            traces = new TraceReceiver();
             Path dir = Path.of("target", "suite-" + UUID.randomUUID()).toAbsolutePath();
             Files.createDirectories(dir);
             Map<String, String> toCart = Map.of("RELANCE_CART_HOST", "localhost", "RELANCE_CART_PORT", Integer.toString(cartPort));
@@ -69,6 +83,10 @@ public class Services implements QuarkusTestResourceLifecycleManager {
         }
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.http.test-port", Integer.toString(edgePort));
+        config.put("quarkus.otel.sdk.disabled", "false");
+        config.put("quarkus.otel.exporter.otlp.traces.endpoint", traces.endpoint());
+        config.put("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf");
+        config.put("quarkus.otel.bsp.schedule.delay", "200ms");
         for (String[] client : new String[][] {{"cart", Integer.toString(cartPort)}, {"transaction", Integer.toString(transactionPort)},
                 {"segment", Integer.toString(segmentPort)}}) {
             config.put("quarkus.grpc.clients." + client[0] + ".port", client[1]);
@@ -96,6 +114,7 @@ public class Services implements QuarkusTestResourceLifecycleManager {
         command.add(jar);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("RELANCE_GRPC_TOKEN", TOKEN);
+        builder.environment().putAll(tracing());
         builder.environment().putAll(env);
         builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("service.log").toFile()));
         Process process = builder.start();
@@ -144,6 +163,9 @@ public class Services implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (traces != null) {
+            traces.close();
+        }
         for (Process p : new Process[] {segment, transaction, cart}) {
             if (p != null && p.isAlive()) {
                 p.destroy();
