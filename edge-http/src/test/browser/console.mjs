@@ -203,6 +203,52 @@ const scenarios = {
     return { site, reasons, counts };
   },
 
+  /** Creates a trigger with the form (after a dry run), pauses it, explains a cart, edits it. */
+  async trigger(browser) {
+    const page = await open(browser);
+    await signIn(page, '#/triggers/new');
+    const form = page.locator('form.trigger-form');
+    await form.waitFor();
+    await form.locator('[data-field="display_name"]').fill('Big carts');
+    await form.locator('[data-field="store_id"]').selectOption(input.storeId);
+    await form.locator('[data-field="min_cart_value"]').fill('100');
+    await form.locator('[data-field="webhook.url"]').fill('http://localhost:9/hook');
+    await form.locator('[data-field="webhook.secret"]').fill('console-test-secret-0123456789');
+    await page.getByRole('button', { name: 'Dry run (not saved)' }).click();
+    await page.locator('#trigger-dry-run table').waitFor();
+    const dryRunText = await page.locator('#trigger-dry-run p[role="status"]').textContent();
+    const dryRunCarts = await page.locator('#trigger-dry-run tbody th').allTextContents();
+    await shot(page, 'trigger-new');
+    await page.getByRole('button', { name: 'Create trigger' }).click();
+    // The form's own address is #/triggers/new: wait for the saved trigger's page.
+    await page.waitForURL(/#\/triggers\/(?!new$)[a-z0-9-]+$/);
+    const triggerId = decodeURIComponent(page.url().split('#/triggers/')[1]);
+    await page.locator('#trigger-toggle').waitFor();
+    await page.locator('#trigger-toggle').click();
+    await page.locator('#trigger-toggle', { hasText: 'Resume' }).waitFor();
+    const stateShown = await page.locator('#summary-title ~ dl .badge').textContent();
+    await page.getByRole('button', { name: 'Dry run', exact: true }).click();
+    await page.getByRole('button', { name: 'Explain a-1' }).click();
+    await page.locator('#explain-result li.check').first().waitFor();
+    const verdict = await page.locator('#explain-result .notice').textContent();
+    const checks = await page.locator('#explain-result li.check').allTextContents();
+    await page.locator('#trigger-log').locator('p, table').first().waitFor();
+    const log = await page.locator('#trigger-log').textContent();
+    await shot(page, 'trigger');
+    await page.goto(`${edge}/console/#/triggers/edit/${encodeURIComponent(triggerId)}`);
+    const name = page.locator('[data-field="display_name"]');
+    await name.waitFor();
+    const minShown = await page.locator('[data-field="min_cart_value"]').inputValue();
+    await name.fill('Big carts, edited');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('h1', { hasText: 'Big carts, edited' }).waitFor();
+    await page.goto(`${edge}/console/#/triggers`);
+    await page.locator('#trigger-list table').waitFor();
+    const row = await page.locator(`#trigger-list tr[data-trigger="${triggerId}"]`).textContent();
+    await shot(page, 'triggers');
+    return { triggerId, dryRunText, dryRunCarts, stateShown, verdict, checks, log, minShown, row };
+  },
+
   /** Erasing asks first: cancelling changes nothing and gives focus back; confirming erases. */
   async erase(browser) {
     const page = await open(browser);

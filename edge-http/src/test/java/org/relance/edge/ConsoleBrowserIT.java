@@ -43,14 +43,21 @@ import org.relance.api.segment.v1.GetRecoveryStatisticsRequest;
 import org.relance.api.segment.v1.GetRecoveryStatisticsResponse;
 import org.relance.api.segment.v1.NumberOperator;
 import org.relance.api.segment.v1.SegmentCondition;
+import org.relance.api.segment.v1.GetTriggerRequest;
 import org.relance.api.segment.v1.TextOperator;
+import org.relance.api.segment.v1.Trigger;
+import org.relance.api.segment.v1.TriggerServiceGrpc;
+import org.relance.api.segment.v1.TriggerState;
 import org.relance.api.segment.v1.UpsertContactRequest;
 import org.relance.api.transaction.v1.RecordTransactionRequest;
 import org.relance.api.transaction.v1.Transaction;
 import org.relance.api.transaction.v1.TransactionItem;
 import org.relance.edge.support.EdgeClient;
 import org.relance.edge.support.Services;
+import org.relance.kit.grpc.BearerToken;
 import org.relance.kit.grpc.Moneys;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -278,6 +285,36 @@ class ConsoleBrowserIT {
         assertThat(texts(r.get("reasons"))).contains("MALFORMED_BATCH");
         assertThat(r.get("counts").asText()).contains("MALFORMED_BATCH");
         assertScreenshot("rejections");
+    }
+
+    @Test
+    void triggerCreatedInTheFormIsStoredPausedAndEditable() throws Exception {
+        JsonNode r = scenario("trigger", Map.of("storeId", store));
+        assertThat(r.get("dryRunText").asText()).startsWith("1 abandoned cart matches now");
+        assertThat(texts(r.get("dryRunCarts"))).singleElement().satisfies(c -> assertThat(c).startsWith("a-1 (" + store + ")"));
+        assertThat(r.get("stateShown").asText()).isEqualTo("Paused");
+        assertThat(r.get("verdict").asText()).contains("does not fire");
+        assertThat(texts(r.get("checks"))).anySatisfy(c -> assertThat(c).startsWith("Failed Trigger is active"));
+        assertThat(r.get("log").asText()).isEqualTo("No notification.");
+        assertThat(r.get("minShown").asText()).isEqualTo("100");
+        assertThat(r.get("row").asText()).contains("Big carts, edited", "Paused");
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", Services.segmentPort()).usePlaintext().build();
+        try {
+            Trigger stored = TriggerServiceGrpc.newBlockingStub(channel).withCallCredentials(new BearerToken(Services.TOKEN))
+                    .getTrigger(GetTriggerRequest.newBuilder().setTriggerId(r.get("triggerId").asText()).build()).getTrigger();
+            assertThat(stored.getDisplayName()).isEqualTo("Big carts, edited");
+            assertThat(stored.getStoreId()).isEqualTo(store);
+            assertThat(stored.getState()).isEqualTo(TriggerState.TRIGGER_STATE_PAUSED);
+            assertThat(Moneys.toDecimal("min", stored.getMinCartValue(), new org.relance.kit.error.Violations())).isEqualByComparingTo("100");
+            assertThat(stored.getWebhook().getUrl()).isEqualTo("http://localhost:9/hook");
+            assertThat(stored.getWebhook().getHasSecret()).isTrue();
+            assertThat(stored.getWait().getSeconds()).isEqualTo(3600);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertScreenshot("trigger-new");
+        assertScreenshot("trigger");
+        assertScreenshot("triggers");
     }
 
     @Test
