@@ -36,6 +36,9 @@ public class Services implements QuarkusTestResourceLifecycleManager {
     }
 
     private static Map<String, String> tracing() {
+        if (traces == null) {
+            return Map.of();
+        }
         return Map.of("QUARKUS_OTEL_SDK_DISABLED", "false",
                 "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces.endpoint(),
                 "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf",
@@ -95,13 +98,14 @@ public class Services implements QuarkusTestResourceLifecycleManager {
         return config;
     }
 
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
     }
 
-    private static Process start(String jarProperty, int port, Path dir, Map<String, String> env, List<String> extra) throws IOException {
+    /** Starts a packaged service (system property {@code jarProperty}) on {@code port}; waits until it is ready. */
+    public static Process start(String jarProperty, int port, Path dir, Map<String, String> env, List<String> extra) throws IOException {
         String jar = System.getProperty(jarProperty);
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException(jarProperty + " is missing (" + jar + "): build the services first");
