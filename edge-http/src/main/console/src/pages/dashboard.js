@@ -32,7 +32,7 @@ export function dashboardPage(main, params) {
       const s = await call('SegmentService/GetRecoveryStatistics', {
         storeId: state.storeId, startTime: start.toISOString(), endTime: end.toISOString(), maxTopProducts: 10
       });
-      draw(s);
+      draw(s, start, end);
     } catch (e) {
       fill(body, notice('error', `Statistics not read: ${errorText(e)}`));
     } finally {
@@ -40,9 +40,9 @@ export function dashboardPage(main, params) {
     }
   };
 
-  function draw(s) {
+  function draw(s, start, end) {
     const t = s.totals || {};
-    const days = s.days || [];
+    const days = wholePeriod(s.days || [], start, end, s.timeZone);
     const rate = Number(t.recoveryRate || 0);
     fill(body, 
       h('p', { class: 'hint' }, `Days cut in the store's time zone (${s.timeZone || 'UTC'}); carts are counted on the day their abandonment started.`),
@@ -130,4 +130,25 @@ function tile(label, value, key) {
 
 function chartWidth(box) {
   return Math.max(260, Math.floor((box.clientWidth || box.parentElement?.clientWidth || 600) - 4));
+}
+
+/**
+ * Every local day of the period, with zeros where the answer has none, so the time axis spans the
+ * period asked for even when only one day has data.
+ */
+function wholePeriod(days, start, end, timeZone) {
+  let format;
+  try {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: timeZone || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' });
+  } catch {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' });
+  }
+  const byDate = new Map(days.map((d) => [d.date, d]));
+  const last = format.format(end);
+  for (let t = start.getTime(); ; t += 86_400_000) {
+    const date = format.format(new Date(t));
+    if (!byDate.has(date)) byDate.set(date, { date, statistics: {} });
+    if (date >= last) break;
+  }
+  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
 }
