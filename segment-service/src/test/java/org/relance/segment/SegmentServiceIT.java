@@ -246,6 +246,8 @@ class SegmentServiceIT {
                 .setContactId(alice).build()).getStores(0);
         assertThat(aliceProfile.getOrdersList()).singleElement().satisfies(o -> {
             assertThat(o.getStatus()).isEqualTo(org.relance.api.segment.v1.OrderStatus.ORDER_STATUS_ABANDONED);
+            // Abandoned for the first time: not "abandoned before".
+            assertThat(o.getPreviouslyAbandoned()).isFalse();
             assertThat(o.getItemsList()).extracting(i -> i.getProductName()).containsExactly("Cable HDMI", "Mouse");
         });
         assertThat(aliceProfile.getLastAbandonedCart().getStatus()).isEqualTo("ValidateShippingStep");

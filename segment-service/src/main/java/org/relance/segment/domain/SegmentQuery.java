@@ -37,10 +37,80 @@ public final class SegmentQuery {
         return new SegmentQuery(sql, params);
     }
 
+    /**
+     * A condition whose leaves all read the question's scope, compiled to one predicate over the
+     * contact's fact row {@code f} of that scope. There is at most one such row per contact, so a
+     * tree of {@code EXISTS} leaves is the same as {@code EXISTS} of the tree of their predicates:
+     * the question becomes one scan of {@code contact_fact} instead of a probe per contact and
+     * leaf. Contacts without a row in the scope match exactly when the tree holds with every leaf
+     * false ({@link #matchesWithoutFacts}).
+     *
+     * @param predicate           the boolean expression over {@code f} (NULL-safe: every leaf is
+     *                            coalesced to false, as its EXISTS would be)
+     * @param parameters          its parameters, the scope first
+     * @param matchesWithoutFacts whether a contact with no fact row in the scope matches
+     */
+    public record FactScan(String predicate, List<Object> parameters, boolean matchesWithoutFacts) {
+        public FactScan {
+            parameters = List.copyOf(parameters);
+        }
+    }
+
+    /**
+     * The single-scan form of {@code condition}, numbering parameters from {@code firstParameter}
+     * ({@code $firstParameter} is the scope); empty when a leaf names a store other than the
+     * question's scope (it reads another fact row).
+     */
+    public static java.util.Optional<FactScan> factScan(Condition condition, String storeId, int firstParameter) {
+        String scope = storeId == null ? "" : storeId;
+        if (!sameScope(condition, scope)) {
+            return java.util.Optional.empty();
+        }
+        List<Object> params = new ArrayList<>();
+        params.add(scope);
+        Compiler compiler = new Compiler(storeId, firstParameter + 1, new ArrayList<>());
+        compiler.rowOnly = true;
+        String sql = compiler.sql(condition);
+        params.addAll(compiler.params);
+        return java.util.Optional.of(new FactScan("f.scope = $" + firstParameter + " AND " + sql, params, withoutFacts(condition)));
+    }
+
+    private static boolean sameScope(Condition condition, String scope) {
+        if (condition instanceof Condition.And and) {
+            return and.conditions().stream().allMatch(c -> sameScope(c, scope));
+        }
+        if (condition instanceof Condition.Or or) {
+            return or.conditions().stream().allMatch(c -> sameScope(c, scope));
+        }
+        if (condition instanceof Condition.Not not) {
+            return sameScope(not.condition(), scope);
+        }
+        String leafStore = condition instanceof Condition.HasAbandonedCart h ? h.storeId()
+                : condition instanceof Condition.HasRecoveredCart h2 ? h2.storeId()
+                : condition instanceof Condition.HasPurchased h3 ? h3.storeId() : null;
+        return leafStore == null || leafStore.equals(scope);
+    }
+
+    /** The tree's value for a contact with no fact row: every leaf false. */
+    private static boolean withoutFacts(Condition condition) {
+        if (condition instanceof Condition.And and) {
+            return and.conditions().stream().allMatch(SegmentQuery::withoutFacts);
+        }
+        if (condition instanceof Condition.Or or) {
+            return or.conditions().stream().anyMatch(SegmentQuery::withoutFacts);
+        }
+        if (condition instanceof Condition.Not not) {
+            return !withoutFacts(not.condition());
+        }
+        return false;
+    }
+
     private static final class Compiler {
         private final String scope;
         private final int first;
         private final List<Object> params;
+        /** Leaves as predicates over the row f itself (see FactScan), not EXISTS probes. */
+        private boolean rowOnly;
 
         Compiler(String storeId, int first, List<Object> params) {
             this.scope = storeId == null ? "" : storeId;
@@ -54,6 +124,9 @@ public final class SegmentQuery {
         }
 
         private String fact(String storeId, String predicate) {
+            if (rowOnly) {
+                return "COALESCE((" + predicate + "), false)";
+            }
             String s = storeId != null ? storeId : scope;
             return "EXISTS (SELECT 1 FROM contact_fact f WHERE f.contact_id = c.contact_id AND f.scope = " + param(s)
                     + " AND " + predicate + ")";

@@ -60,7 +60,8 @@ final class ProfileMapper {
             }
             Order.Builder order = Order.newBuilder().setStoreId(c.storeId()).setCartId(c.cartId())
                     .setStatus(c.state() == 2 ? OrderStatus.ORDER_STATUS_ABANDONED : OrderStatus.ORDER_STATUS_ACTIVE)
-                    .setPreviouslyAbandoned(c.episode() > 0)
+                    // The episode counts abandonments: an abandoned cart in its first episode was not abandoned *before*.
+                    .setPreviouslyAbandoned(c.state() == 2 ? c.episode() > 1 : c.episode() > 0)
                     .setCartStatus(c.status() == null ? "" : c.status())
                     .setOrderTime(ContactMapper.ts(c.updateTime()))
                     .addAllItems(items(c.itemsJson(), c.currencyCode()));

@@ -22,6 +22,19 @@ public class SegmentRepository {
     }
 
     public Uni<Long> count(Condition condition, String storeId) {
+        java.util.Optional<SegmentQuery.FactScan> scan = SegmentQuery.factScan(condition, storeId, 1);
+        if (scan.isPresent()) {
+            // One scan of the scope's facts; contacts without a row there are every contact minus
+            // the rows (each fact row belongs to a contact: facts are written only for contacts,
+            // and erasure removes both in one transaction).
+            SegmentQuery.FactScan f = scan.get();
+            String sql = "SELECT (SELECT count(*) FROM contact_fact f WHERE " + f.predicate() + ")"
+                    + (f.matchesWithoutFacts()
+                    ? " + (SELECT count(*) FROM contact) - (SELECT count(*) FROM contact_fact WHERE scope = $1)" : "")
+                    + " AS n";
+            return Reactive.uni(database.withConnection(c -> Sql.query(c, sql, row -> row.get("n", Long.class),
+                    f.parameters().toArray())).next());
+        }
         SegmentQuery q = SegmentQuery.compile(condition, storeId, 1);
         return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT count(*) AS n FROM contact c WHERE " + q.predicate(),
                 row -> row.get("n", Long.class), q.parameters().toArray())).next());
@@ -29,6 +42,17 @@ public class SegmentRepository {
 
     /** Matching contact ids after {@code afterId}, by id. */
     public Uni<List<String>> ids(Condition condition, String storeId, String afterId, int limit) {
+        java.util.Optional<SegmentQuery.FactScan> scan = SegmentQuery.factScan(condition, storeId, 2);
+        if (scan.isPresent() && !scan.get().matchesWithoutFacts()) {
+            // Only contacts with a fact row can match: page through the facts by contact id, so
+            // each page starts where the last ended (the primary key is (contact_id, scope)).
+            List<Object> args = new ArrayList<>();
+            args.add(afterId);
+            args.addAll(scan.get().parameters());
+            return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT f.contact_id FROM contact_fact f WHERE f.contact_id > $1 AND "
+                            + scan.get().predicate() + " ORDER BY f.contact_id LIMIT " + limit, row -> row.get("contact_id", String.class),
+                    args.toArray())).collectList());
+        }
         SegmentQuery q = SegmentQuery.compile(condition, storeId, 2);
         List<Object> args = new ArrayList<>();
         args.add(afterId);
