@@ -2,6 +2,8 @@ package org.relance.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.arc.Arc;
@@ -41,7 +43,10 @@ import org.relance.api.common.v1.Money;
 import org.relance.api.segment.v1.ConsentState;
 import org.relance.api.segment.v1.Contact;
 import org.relance.api.segment.v1.FindContactByEmailRequest;
+import org.relance.api.transaction.v1.CatalogServiceGrpc;
+import org.relance.api.transaction.v1.GetProductRequest;
 import org.relance.api.transaction.v1.GetTransactionRequest;
+import org.relance.api.transaction.v1.Product;
 import org.relance.api.transaction.v1.Transaction;
 import org.relance.edge.connectors.Delivery;
 import org.relance.edge.connectors.PlatformApplier;
@@ -49,6 +54,7 @@ import org.relance.edge.connectors.WebhookApplier;
 import org.relance.edge.support.EdgeClient;
 import org.relance.edge.support.Services;
 import org.relance.kit.error.Violations;
+import org.relance.kit.grpc.BearerToken;
 import org.relance.kit.grpc.Moneys;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,6 +75,7 @@ class ConnectorsIT {
     private EdgeClient edge;
     private Site site;
     private String secret;
+    private ManagedChannel catalogChannel;
 
     @BeforeEach
     void setUp() {
@@ -80,6 +87,9 @@ class ConnectorsIT {
     @AfterEach
     void tearDown() throws InterruptedException {
         edge.close();
+        if (catalogChannel != null) {
+            catalogChannel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     // ---- set-up ---------------------------------------------------------------------------------
@@ -293,7 +303,7 @@ class ConnectorsIT {
         // attempts. What this proves: the webhook is answered and kept, retried with back-off, then applied.
         PlatformApplier real = ClientProxy.unwrap(Arc.container().instance(PlatformApplier.class).get());
         AtomicInteger calls = new AtomicInteger();
-        QuarkusMock.installMockForType(new PlatformApplier(null, null, null, null, null, null, null) {
+        QuarkusMock.installMockForType(new PlatformApplier(null, null, null, null, null, null, null, null) {
             @Override
             public Uni<Result> apply(Delivery d) {
                 return calls.incrementAndGet() <= 2
@@ -343,6 +353,12 @@ class ConnectorsIT {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("502", 2), org.assertj.core.groups.Tuple.tuple("503", 1));
         assertThat(cart.getContactId()).isEqualTo(contact(email).getContactId());
         assertThat(contact(email).getConsent().getState()).isEqualTo(ConsentState.CONSENT_STATE_UNSPECIFIED);
+        // The lines' products were not in the catalogue: they are now, with the payload's image.
+        Product teapot = catalog().getProduct(GetProductRequest.newBuilder().setStoreId(site.getStoreId()).setProductId("502").build())
+                .getProduct();
+        assertThat(teapot.getName()).isEqualTo("Tea pot - Blue");
+        assertThat(teapot.getImageUrl()).isEqualTo("https://woo.example/wp-content/uploads/teapot-blue.jpg");
+        assertThat(amount(teapot.getUnitPrice())).isEqualByComparingTo("20");
 
         // WooCommerce's delivery id hashes the webhook and the second: two updates in one second share it.
         assertThat(woo("order.updated", "same-second", wooOrder(orderId, "on-hold", "EUR", email, "2024-03-04T09:01:00")).statusCode())
@@ -436,6 +452,13 @@ class ConnectorsIT {
         List<JsonNode> list = new java.util.ArrayList<>();
         JSON.readTree(r.body()).get("deliveries").forEach(list::add);
         return list;
+    }
+
+    private CatalogServiceGrpc.CatalogServiceBlockingStub catalog() {
+        if (catalogChannel == null) {
+            catalogChannel = ManagedChannelBuilder.forAddress("localhost", Services.transactionPort()).usePlaintext().build();
+        }
+        return CatalogServiceGrpc.newBlockingStub(catalogChannel).withCallCredentials(new BearerToken(Services.TOKEN));
     }
 
     private Cart cart(String id) {

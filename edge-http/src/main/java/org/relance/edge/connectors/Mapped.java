@@ -39,8 +39,8 @@ public record Mapped(Contact contact, CartSnapshot cart, Purchase purchase, Stri
                           String consentSource, Instant consentTime, boolean authoritative) {
     }
 
-    /** One product line, lines of the same product merged. */
-    public record Line(String productId, String productName, BigDecimal unitPrice, int quantity, BigDecimal total) {
+    /** One product line, lines of the same product merged; {@code imageUrl} when the payload has one, else null. */
+    public record Line(String productId, String productName, BigDecimal unitPrice, int quantity, BigDecimal total, String imageUrl) {
     }
 
     /**

@@ -136,9 +136,17 @@ final class Payloads {
         Map<String, Mapped.Line> byProduct = new LinkedHashMap<>();
         for (Mapped.Line l : lines) {
             byProduct.merge(l.productId(), l, (a, b) -> new Mapped.Line(a.productId(), a.productName(), a.unitPrice(),
-                    a.quantity() + b.quantity(), a.total().add(b.total())));
+                    a.quantity() + b.quantity(), a.total().add(b.total()), a.imageUrl() != null ? a.imageUrl() : b.imageUrl()));
         }
         return new ArrayList<>(byProduct.values());
+    }
+
+    /** An absolute http(s) URL of at most 2,048 characters (what the catalogue takes), else null. */
+    static String url(String s) {
+        if (s == null || s.length() > 2048 || !(s.startsWith("https://") || s.startsWith("http://"))) {
+            return null;
+        }
+        return s;
     }
 
     static Mapped.Contact contact(String email, String first, String last, String phone, String consent, String source,

@@ -30,7 +30,11 @@ import org.relance.api.segment.v1.Contact;
 import org.relance.api.segment.v1.FindContactByEmailRequest;
 import org.relance.api.segment.v1.MutinyContactServiceGrpc;
 import org.relance.api.segment.v1.UpsertContactRequest;
+import org.relance.api.transaction.v1.BatchGetProductsRequest;
+import org.relance.api.transaction.v1.MutinyCatalogServiceGrpc;
 import org.relance.api.transaction.v1.MutinyTransactionServiceGrpc;
+import org.relance.api.transaction.v1.Product;
+import org.relance.api.transaction.v1.UpsertProductsRequest;
 import org.relance.api.transaction.v1.RecordTransactionRequest;
 import org.relance.api.transaction.v1.Transaction;
 import org.relance.api.transaction.v1.TransactionItem;
@@ -56,6 +60,7 @@ public class PlatformApplier implements WebhookApplier {
     private final MutinyCartServiceGrpc.MutinyCartServiceStub carts;
     private final MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions;
     private final MutinyContactServiceGrpc.MutinyContactServiceStub contacts;
+    private final MutinyCatalogServiceGrpc.MutinyCatalogServiceStub catalog;
     private final ServiceCalls calls;
     private final Clock clock;
 
@@ -63,12 +68,14 @@ public class PlatformApplier implements WebhookApplier {
                            @GrpcClient("cart") MutinyCartServiceGrpc.MutinyCartServiceStub carts,
                            @GrpcClient("transaction") MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions,
                            @GrpcClient("segment") MutinyContactServiceGrpc.MutinyContactServiceStub contacts,
+                           @GrpcClient("transaction") MutinyCatalogServiceGrpc.MutinyCatalogServiceStub catalog,
                            ServiceCalls calls, Clock clock) {
         this.sites = sites;
         this.store = store;
         this.carts = carts;
         this.transactions = transactions;
         this.contacts = contacts;
+        this.catalog = catalog;
         this.calls = calls;
         this.clock = clock;
     }
@@ -106,10 +113,12 @@ public class PlatformApplier implements WebhookApplier {
                 return Uni.createFrom().item(Result.refused(mapped.refusalReason(), mapped.refusalDetail()));
             }
             if (mapped.cart() != null) {
-                return cart(ids, d, site, mapped.cart(), contact.contactId());
+                return catalogue(site, mapped.cart().lines(), mapped.cart().currency())
+                        .chain(() -> cart(ids, d, site, mapped.cart(), contact.contactId()));
             }
             if (mapped.purchase() != null) {
-                return purchase(ids, site, mapped.purchase(), contact.contactId());
+                return catalogue(site, mapped.purchase().lines(), mapped.purchase().currency())
+                        .chain(() -> purchase(ids, site, mapped.purchase(), contact.contactId()));
             }
             if (mapped.ignoredReason() != null) {
                 return Uni.createFrom().item(new Result(Delivery.IGNORED, mapped.ignoredReason(),
@@ -198,6 +207,46 @@ public class PlatformApplier implements WebhookApplier {
                             .onFailure(f -> firstTry && existing == null && f instanceof StatusRuntimeException e
                                     && e.getStatus().getCode() == Status.Code.ALREADY_EXISTS)
                             .recoverWithUni(f -> findOrCreate(c, false));
+                });
+    }
+
+    /**
+     * Adds the lines' products that the catalogue does not have yet (name, price, and the image
+     * when the payload has one). Existing products are left alone: UpsertProducts replaces a product
+     * entirely, and a payload's line knows less than a catalogue import. Best effort: the cart or
+     * purchase does not wait for the catalogue, whatever happens to it.
+     */
+    private Uni<Void> catalogue(KnownSite site, List<Mapped.Line> lines, String currency) {
+        if (lines.isEmpty() || lines.size() > 1000) {
+            return Uni.createFrom().voidItem();
+        }
+        String storeId = site.store().getStoreId();
+        BatchGetProductsRequest get = BatchGetProductsRequest.newBuilder().setStoreId(storeId)
+                .addAllProductIds(lines.stream().map(Mapped.Line::productId).toList()).build();
+        return calls.call(() -> catalog.withDeadlineAfter(calls.deadlineMillis(), TimeUnit.MILLISECONDS).batchGetProducts(get))
+                .chain(found -> {
+                    List<Product> missing = new ArrayList<>();
+                    for (Mapped.Line line : lines) {
+                        if (found.getMissingProductIdsList().contains(line.productId())) {
+                            Product.Builder product = Product.newBuilder().setStoreId(storeId).setProductId(line.productId())
+                                    .setName(line.productName()).setUnitPrice(Moneys.toMoney(line.unitPrice(), currency));
+                            if (line.imageUrl() != null) {
+                                product.setImageUrl(line.imageUrl()).setImageAltText(line.productName());
+                            }
+                            missing.add(product.build());
+                        }
+                    }
+                    if (missing.isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    UpsertProductsRequest upsert = UpsertProductsRequest.newBuilder().setRequestId("wh-" + UUID.randomUUID())
+                            .setStoreId(storeId).addAllProducts(missing).build();
+                    return calls.call(() -> catalog.withDeadlineAfter(calls.deadlineMillis(), TimeUnit.MILLISECONDS).upsertProducts(upsert))
+                            .replaceWithVoid();
+                })
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.infof("catalogue of store %s not fed: %s", storeId, failure.toString());
+                    return Uni.createFrom().voidItem();
                 });
     }
 

@@ -55,7 +55,7 @@ final class ShopifyMapping {
                 throw new MappingException(Payloads.INVALID_PAYLOAD, "line_items[" + i + "] has no price");
             }
             int quantity = Payloads.quantity(line, "line_items[" + i + "]");
-            lines.add(new Mapped.Line(productId(line, i), productName(line), price, quantity, price.multiply(BigDecimal.valueOf(quantity))));
+            lines.add(new Mapped.Line(productId(line, i), productName(line), price, quantity, price.multiply(BigDecimal.valueOf(quantity)), null));
         }
         if (money.mismatch()) {
             return new Mapped(contact, null, null, null, null, null).withRefusal(Payloads.CURRENCY_MISMATCH,
@@ -99,7 +99,7 @@ final class ShopifyMapping {
             int quantity = Payloads.quantity(line, "line_items[" + i + "]");
             BigDecimal discount = money.pick(line, "total_discount");
             BigDecimal total = price.multiply(BigDecimal.valueOf(quantity)).subtract(discount == null ? BigDecimal.ZERO : discount).max(BigDecimal.ZERO);
-            lines.add(new Mapped.Line(productId(line, i), productName(line), price, quantity, total));
+            lines.add(new Mapped.Line(productId(line, i), productName(line), price, quantity, total, null));
         }
         if (money.mismatch()) {
             return new Mapped(contact, null, null, null, null, null).withRefusal(Payloads.CURRENCY_MISMATCH,

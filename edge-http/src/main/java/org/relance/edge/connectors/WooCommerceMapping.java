@@ -81,7 +81,7 @@ final class WooCommerceMapping {
                 lineTotal = unit.multiply(BigDecimal.valueOf(quantity));
             }
             lines.add(new Mapped.Line(productId(line, i), Payloads.name(first(text(line, "name"), text(line, "sku"), "?")), unit,
-                    quantity, lineTotal));
+                    quantity, lineTotal, Payloads.url(text(line.path("image"), "src"))));
         }
         if (cartLike) {
             Mapped.CartSnapshot cart = new Mapped.CartSnapshot(cartId(id), storeCurrency, total, "wc-" + status,
