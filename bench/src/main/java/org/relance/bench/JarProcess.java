@@ -31,8 +31,15 @@ final class JarProcess implements AutoCloseable {
 
     /** Starts {@code module}'s jar with {@code env} (the bench's token and a free port added). */
     static JarProcess start(Path root, String module, Path log, Map<String, String> env) {
-        // bench/run passes a private copy (bench.<module>.jar), so a build during the run changes nothing.
-        String configured = System.getProperty("bench." + module + ".jar");
+        return start(root, module, "bench." + module + ".jar", log, env);
+    }
+
+    /**
+     * The same, the jar taken from the system property {@code jarProperty} when set: bench/run
+     * passes a private copy, so a build during the run changes nothing.
+     */
+    static JarProcess start(Path root, String module, String jarProperty, Path log, Map<String, String> env) {
+        String configured = System.getProperty(jarProperty);
         Path jar = configured != null ? Path.of(configured) : root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build it (bench/run does)");
@@ -74,20 +81,40 @@ final class JarProcess implements AutoCloseable {
         return process.pid();
     }
 
+    Path log() {
+        return log;
+    }
+
+    /** Waits until /q/health/ready answers 200; returns the time from process start to then, in ns. */
     long awaitReady(Duration timeout) {
         return ServiceProcesses.awaitReady(name, process, port, log, startNanos, timeout);
     }
 
+    /** A plaintext channel to the service (grpc-netty-shaded). */
+    io.grpc.ManagedChannel channel() {
+        return ServiceProcesses.channel(port);
+    }
+
+    /** SIGTERM and wait; SIGKILL only after 60 s. */
     @Override
     public void close() {
         Cleanup.unregister(this);
+        if (!process.isAlive()) {
+            return;
+        }
         process.destroy();
         try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                System.err.println("bench: " + name + " " + process.pid() + " ignored SIGTERM for 60 s; SIGKILL");
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public String toString() {
+        return name + " pid " + process.pid() + " port " + port;
     }
 }

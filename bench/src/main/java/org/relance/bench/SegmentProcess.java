@@ -1,14 +1,10 @@
 package org.relance.bench;
 
 import io.grpc.ManagedChannel;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The segment service's quarkus-run.jar as a child process ({@code java -Xmx256m -jar
@@ -17,69 +13,28 @@ import java.util.concurrent.TimeUnit;
  * same bearer token for all three.
  */
 final class SegmentProcess implements AutoCloseable {
-    private final Process process;
-    private final long startNanos;
-    private final int port;
-    private final Path log;
+    private final JarProcess process;
 
-    private SegmentProcess(Process process, long startNanos, int port, Path log) {
+    private SegmentProcess(JarProcess process) {
         this.process = process;
-        this.startNanos = startNanos;
-        this.port = port;
-        this.log = log;
-    }
-
-    /** {@code bench.segment.jar} (bench/run runs a private copy, so a build during the run cannot change it), else the built one. */
-    static Path jar(Path root) {
-        String configured = System.getProperty("bench.segment.jar");
-        return configured != null ? Path.of(configured) : root.resolve("segment-service/target/quarkus-app/quarkus-run.jar");
     }
 
     /** A service on {@code dbUrl} ({@code postgresql://host:port/db}) consuming the services on {@code cartPort} and {@code txPort}. */
     static SegmentProcess start(Path root, Path log, String dbUrl, int cartPort, int txPort) {
-        Path jar = jar(root);
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build it (bench/run does)");
-        }
-        int port = Procs.freePort();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String opt : System.getProperty("bench.service.jvm", "-Xmx256m").trim().split("\\s+")) {
-            if (!opt.isEmpty()) {
-                command.add(opt);
-            }
-        }
-        command.add("-jar");
-        command.add(jar.toString());
-        try {
-            Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .directory(log.getParent().toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            builder.environment().keySet().removeIf(k -> k.startsWith("RELANCE_") || k.startsWith("QUARKUS_"));
-            builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            builder.environment().put("RELANCE_GRPC_TOKEN", CartService.TOKEN);
-            builder.environment().put("RELANCE_DB_URL", dbUrl);
-            builder.environment().put("RELANCE_DB_USERNAME", "postgres");
-            builder.environment().put("RELANCE_DB_PASSWORD", "");
-            builder.environment().put("RELANCE_CART_HOST", "localhost");
-            builder.environment().put("RELANCE_CART_PORT", Integer.toString(cartPort));
-            builder.environment().put("RELANCE_TRANSACTION_HOST", "localhost");
-            builder.environment().put("RELANCE_TRANSACTION_PORT", Integer.toString(txPort));
-            long start = System.nanoTime();
-            Process process = builder.start();
-            process.getOutputStream().close();
-            SegmentProcess service = new SegmentProcess(process, start, port, log);
-            Cleanup.register(service);
-            return service;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("RELANCE_DB_URL", dbUrl);
+        env.put("RELANCE_DB_USERNAME", "postgres");
+        env.put("RELANCE_DB_PASSWORD", "");
+        env.put("RELANCE_CART_HOST", "localhost");
+        env.put("RELANCE_CART_PORT", Integer.toString(cartPort));
+        env.put("RELANCE_TRANSACTION_HOST", "localhost");
+        env.put("RELANCE_TRANSACTION_PORT", Integer.toString(txPort));
+        // bench.segment.jar: bench/run runs a private copy, so a build during the run cannot change it.
+        return new SegmentProcess(JarProcess.start(root, "segment-service", "bench.segment.jar", log, env));
     }
 
     int port() {
-        return port;
+        return process.port();
     }
 
     long pid() {
@@ -87,38 +42,26 @@ final class SegmentProcess implements AutoCloseable {
     }
 
     Path log() {
-        return log;
+        return process.log();
     }
 
     /** Waits until /q/health/ready answers 200; returns the time from process start to then, in ns. */
     long awaitReady(Duration timeout) {
-        return ServiceProcesses.awaitReady("segment service", process, port, log, startNanos, timeout);
+        return process.awaitReady(timeout);
     }
 
     ManagedChannel channel() {
-        return ServiceProcesses.channel(port);
+        return process.channel();
     }
 
     /** SIGTERM and wait; SIGKILL only after 60 s. */
     @Override
     public void close() {
-        Cleanup.unregister(this);
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                    System.err.println("bench: segment service " + process.pid() + " ignored SIGTERM for 60 s; SIGKILL");
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        process.close();
     }
 
     @Override
     public String toString() {
-        return "segment service pid " + process.pid() + " port " + port;
+        return process.toString();
     }
 }

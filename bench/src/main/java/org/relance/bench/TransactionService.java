@@ -7,9 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,65 +27,25 @@ import org.relance.kit.grpc.BearerToken;
  */
 final class TransactionService implements AutoCloseable {
     private static final Pattern MIGRATION = Pattern.compile("V(\\d+)__.*\\.sql");
-    private final Process process;
-    private final long startNanos;
-    private final int port;
-    private final Path log;
+    private final JarProcess process;
 
-    private TransactionService(Process process, long startNanos, int port, Path log) {
+    private TransactionService(JarProcess process) {
         this.process = process;
-        this.startNanos = startNanos;
-        this.port = port;
-        this.log = log;
-    }
-
-    static Path jar(Path root) {
-        return root.resolve("transaction-service/target/quarkus-app/quarkus-run.jar");
     }
 
     /** A service on {@code dbUrl} ({@code postgresql://host:port/db}) using the cart service on {@code cartPort}. */
     static TransactionService start(Path root, Path log, String dbUrl, int cartPort) {
-        Path jar = jar(root);
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build it (bench/run does)");
-        }
-        int port = Procs.freePort();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String opt : System.getProperty("bench.service.jvm", "-Xmx256m").trim().split("\\s+")) {
-            if (!opt.isEmpty()) {
-                command.add(opt);
-            }
-        }
-        command.add("-jar");
-        command.add(jar.toString());
-        try {
-            Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .directory(log.getParent().toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            builder.environment().keySet().removeIf(k -> k.startsWith("RELANCE_") || k.startsWith("QUARKUS_"));
-            builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            builder.environment().put("RELANCE_GRPC_TOKEN", CartService.TOKEN);
-            builder.environment().put("RELANCE_DB_URL", dbUrl);
-            builder.environment().put("RELANCE_DB_USERNAME", "postgres");
-            builder.environment().put("RELANCE_DB_PASSWORD", "");
-            builder.environment().put("RELANCE_CART_HOST", "localhost");
-            builder.environment().put("RELANCE_CART_PORT", Integer.toString(cartPort));
-            long start = System.nanoTime();
-            Process process = builder.start();
-            process.getOutputStream().close();
-            TransactionService service = new TransactionService(process, start, port, log);
-            Cleanup.register(service);
-            return service;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("RELANCE_DB_URL", dbUrl);
+        env.put("RELANCE_DB_USERNAME", "postgres");
+        env.put("RELANCE_DB_PASSWORD", "");
+        env.put("RELANCE_CART_HOST", "localhost");
+        env.put("RELANCE_CART_PORT", Integer.toString(cartPort));
+        return new TransactionService(JarProcess.start(root, "transaction-service", "bench.transaction.jar", log, env));
     }
 
     int port() {
-        return port;
+        return process.port();
     }
 
     long pid() {
@@ -93,12 +54,12 @@ final class TransactionService implements AutoCloseable {
 
     /** Waits until /q/health/ready answers 200; returns the time from process start to then, in ns. */
     long awaitReady(Duration timeout) {
-        return ServiceProcesses.awaitReady("transaction service", process, port, log, startNanos, timeout);
+        return process.awaitReady(timeout);
     }
 
     /** A plaintext channel to the service (grpc-netty-shaded). */
     ManagedChannel channel() {
-        return ServiceProcesses.channel(port);
+        return process.channel();
     }
 
     /** Creates {@code storeId} (EUR, Europe/Paris) through the cart service's StoreService. */
@@ -148,23 +109,11 @@ final class TransactionService implements AutoCloseable {
     /** SIGTERM and wait; SIGKILL only after 60 s. */
     @Override
     public void close() {
-        Cleanup.unregister(this);
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                    System.err.println("bench: transaction service " + process.pid() + " ignored SIGTERM for 60 s; SIGKILL");
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        process.close();
     }
 
     @Override
     public String toString() {
-        return "transaction service pid " + process.pid() + " port " + port;
+        return process.toString();
     }
 }

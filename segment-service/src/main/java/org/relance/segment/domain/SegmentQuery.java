@@ -45,8 +45,10 @@ public final class SegmentQuery {
      * leaf. Contacts without a row in the scope match exactly when the tree holds with every leaf
      * false ({@link #matchesWithoutFacts}).
      *
-     * @param predicate           the boolean expression over {@code f} (NULL-safe: every leaf is
-     *                            coalesced to false, as its EXISTS would be)
+     * @param predicate           the boolean expression over {@code f}. A leaf under NOT is
+     *                            coalesced to false, as its EXISTS would be; elsewhere NULL already
+     *                            acts as false (AND/OR alone are monotone), and a bare leaf lets
+     *                            the planner use the partial indexes ({@code WHERE has_abandoned})
      * @param parameters          its parameters, the scope first
      * @param matchesWithoutFacts whether a contact with no fact row in the scope matches
      */
@@ -111,6 +113,8 @@ public final class SegmentQuery {
         private final List<Object> params;
         /** Leaves as predicates over the row f itself (see FactScan), not EXISTS probes. */
         private boolean rowOnly;
+        /** Whether the leaf being compiled is under an odd number of NOTs. */
+        private boolean negated;
 
         Compiler(String storeId, int first, List<Object> params) {
             this.scope = storeId == null ? "" : storeId;
@@ -125,7 +129,7 @@ public final class SegmentQuery {
 
         private String fact(String storeId, String predicate) {
             if (rowOnly) {
-                return "COALESCE((" + predicate + "), false)";
+                return negated ? "COALESCE((" + predicate + "), false)" : "(" + predicate + ")";
             }
             String s = storeId != null ? storeId : scope;
             return "EXISTS (SELECT 1 FROM contact_fact f WHERE f.contact_id = c.contact_id AND f.scope = " + param(s)
@@ -140,7 +144,10 @@ public final class SegmentQuery {
                 return join(or.conditions(), " OR ");
             }
             if (condition instanceof Condition.Not not) {
-                return "NOT (" + sql(not.condition()) + ")";
+                negated = !negated;
+                String inner = sql(not.condition());
+                negated = !negated;
+                return "NOT (" + inner + ")";
             }
             if (condition instanceof Condition.HasAbandonedCart h) {
                 return fact(h.storeId(), "f.has_abandoned");
