@@ -254,7 +254,7 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
         });
     }
 
-    /** Notifications are counted once triggers send them; until then the count is zero. */
+    /** Sent notifications count those of the episode each abandoned cart is in. */
     private static org.relance.api.segment.v1.RecoveryStatistics figures(
             org.relance.segment.persistence.InsightRepository.DayFigures d, String currency) {
         var b = org.relance.api.segment.v1.RecoveryStatistics.newBuilder()
@@ -262,7 +262,8 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
                 .setRecoveredCartCount(d.recovered())
                 .setRecoveryRate(d.abandoned() == 0 ? 0 : (double) d.recovered() / d.abandoned())
                 .setAbandonedValue(org.relance.kit.grpc.Moneys.toMoney(d.abandonedValue(), currency))
-                .setRecoveredRevenue(org.relance.kit.grpc.Moneys.toMoney(d.recoveredRevenue(), currency));
+                .setRecoveredRevenue(org.relance.kit.grpc.Moneys.toMoney(d.recoveredRevenue(), currency))
+                .setSentNotificationCount(d.sentNotifications());
         if (d.medianRecoverySeconds() != null) {
             b.setMedianRecoveryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(Math.round(d.medianRecoverySeconds())));
         }

@@ -281,14 +281,15 @@ public class TriggerGrpcService extends MutinyTriggerServiceGrpc.TriggerServiceI
         }
         return notifications.list(new NotificationRepository.Filter(request.getTriggerId(), request.getStoreId(), request.getCartId(),
                         request.getContactId(), request.getStatesValueList()), offset, size + 1)
-                .map(list -> {
+                .chain(list -> notifications.attempts(list.stream().map(n -> n.notificationId()).toList()).map(log -> {
                     ListNotificationsResponse.Builder b = ListNotificationsResponse.newBuilder();
-                    list.stream().limit(size).forEach(n -> b.addNotifications(TriggerMapper.toProto(n)));
+                    list.stream().limit(size).forEach(n -> b.addNotifications(TriggerMapper.toProto(n,
+                            log.getOrDefault(n.notificationId(), List.of()))));
                     if (list.size() > size) {
                         b.setNextPageToken(ProtoValues.offsetToken(offset + size));
                     }
                     return b.build();
-                });
+                }));
     }
 
     @Override
@@ -313,14 +314,15 @@ public class TriggerGrpcService extends MutinyTriggerServiceGrpc.TriggerServiceI
             return notifications.contactState(cart.contactId(), cart.storeId(), cart.updateTime())
                     .chain(contact -> conditionHolds(t, cart.contactId(), contact.known())
                             .chain(holds -> stores.find(cart.storeId()).chain(store -> notifications.ofEpisode(t.triggerId(), cart.storeId(),
-                                    cart.cartId(), episode).map(made -> {
+                                    cart.cartId(), episode).chain(made -> notifications.attempts(made.stream().map(n -> n.notificationId())
+                                    .toList()).map(log -> {
                                 List<TriggerChecks.Check> checks = TriggerChecks.evaluate(t, cart, episode, contact, holds, now, zone(store));
                                 ExplainTriggerResponse.Builder b = ExplainTriggerResponse.newBuilder().setEpisode(episode)
                                         .setWouldFire(checks.stream().allMatch(c -> c.outcome() != TriggerChecks.Outcome.FAILED));
                                 checks.forEach(c -> b.addChecks(TriggerMapper.toProto(c)));
-                                made.forEach(n -> b.addNotifications(TriggerMapper.toProto(n)));
+                                made.forEach(n -> b.addNotifications(TriggerMapper.toProto(n, log.getOrDefault(n.notificationId(), List.of()))));
                                 return b.build();
-                            }))));
+                            })))));
         }));
     }
 

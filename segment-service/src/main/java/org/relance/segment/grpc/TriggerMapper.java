@@ -250,6 +250,16 @@ final class TriggerMapper {
         return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
     }
 
+    static org.relance.api.segment.v1.Notification toProto(Notification n, List<org.relance.segment.notifications.NotificationRepository.Attempt> attempts) {
+        var b = toProto(n).toBuilder();
+        for (var a : attempts) {
+            b.addAttempts(org.relance.api.segment.v1.DeliveryAttempt.newBuilder().setAttempt(a.attempt())
+                    .setAttemptTime(ProtoValues.timestamp(a.time())).setStatusCode(a.statusCode())
+                    .setError(ProtoValues.nullToEmpty(a.error())).setDuration(duration(a.took())));
+        }
+        return b.build();
+    }
+
     static org.relance.api.segment.v1.Notification toProto(Notification n) {
         var b = org.relance.api.segment.v1.Notification.newBuilder().setNotificationId(n.notificationId()).setTriggerId(n.triggerId())
                 .setStoreId(n.storeId()).setCartId(n.cartId()).setContactId(n.contactId()).setEpisode(n.episode()).setStep(n.step())

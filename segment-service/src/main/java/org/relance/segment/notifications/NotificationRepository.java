@@ -229,6 +229,28 @@ public class NotificationRepository {
                 .switchIfEmpty(Mono.error(() -> new NotFoundException("notification " + id + " does not exist"))));
     }
 
+    /** One delivery attempt as logged. */
+    public record Attempt(int attempt, Instant time, int statusCode, String error, Duration took) {
+    }
+
+    /** The delivery log of these notifications: their attempts, oldest first. */
+    public Uni<java.util.Map<String, List<Attempt>>> attempts(List<String> ids) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(java.util.Map.of());
+        }
+        return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT notification_id, attempt, attempt_time, status_code, error, "
+                        + "duration_millis FROM notification_attempt WHERE notification_id = ANY($1::text[]) ORDER BY attempt_time, attempt",
+                row -> java.util.Map.entry(row.get("notification_id", String.class), new Attempt(row.get("attempt", Integer.class),
+                        Sql.instant(row, "attempt_time"), row.get("status_code", Integer.class), row.get("error", String.class),
+                        Duration.ofMillis(row.get("duration_millis", Integer.class)))), (Object) ids.toArray(String[]::new)))
+                .collectList()
+                .map(rows -> {
+                    java.util.Map<String, List<Attempt>> byId = new java.util.HashMap<>();
+                    rows.forEach(e -> byId.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+                    return byId;
+                }));
+    }
+
     /** A trigger's counts by state, recovered carts and revenue per currency. */
     public record Statistics(long pending, long sent, long skipped, long failed, long recovered, java.util.Map<String, BigDecimal> revenue) {
     }

@@ -149,8 +149,8 @@ public class ContactRepository {
     }
 
     /**
-     * Suppresses the contact (id, and e-mail hash) first, then deletes it, its visitor links and
-     * every fact about it. Repeating it is harmless.
+     * Suppresses the contact (id, and e-mail hash) first, then deletes it, its notifications, its
+     * visitor links and every fact about it. Repeating it is harmless.
      */
     public Uni<LocalErasure> eraseLocal(String contactId, String email) {
         Instant now = Instants.now(clock);
@@ -158,6 +158,8 @@ public class ContactRepository {
         return Reactive.uni(database.inTransaction(c -> Sql.update(c, "INSERT INTO suppression (subject, create_time) "
                                 + "SELECT s, $2 FROM unnest($1::text[]) AS s WHERE s IS NOT NULL ON CONFLICT DO NOTHING",
                         new String[] {"contact:" + contactId, hash == null ? null : "email:" + hash}, now)
+                // Its notifications go too: payloads hold the e-mail address and names (attempts cascade).
+                .then(Sql.update(c, "DELETE FROM notification WHERE contact_id = $1", contactId))
                 .then(Sql.update(c, "DELETE FROM visitor_link WHERE contact_id = $1", contactId))
                 .flatMap(visitors -> Sql.update(c, "DELETE FROM cart_fact WHERE contact_id = $1", contactId)
                         .flatMap(carts -> Sql.update(c, "DELETE FROM purchase_fact WHERE contact_id = $1", contactId)

@@ -76,7 +76,7 @@ public class InsightRepository {
 
     /** Recovery figures of one local day (or of the whole period when {@code day} is null). */
     public record DayFigures(LocalDate day, long abandoned, long recovered, BigDecimal abandonedValue, BigDecimal recoveredRevenue,
-                             Double medianRecoverySeconds) {
+                             Double medianRecoverySeconds, long sentNotifications) {
     }
 
     /** One abandoned product. */
@@ -88,8 +88,11 @@ public class InsightRepository {
                    coalesce(sum(k.total), 0) AS abandoned_value,
                    coalesce(sum(p.revenue) FILTER (WHERE k.recovered), 0) AS recovered_revenue,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM k.convert_time - k.abandon_time))
-                       FILTER (WHERE k.recovered) AS median_delay
+                       FILTER (WHERE k.recovered) AS median_delay,
+                   coalesce(sum(s.sent), 0)::bigint AS sent
             FROM cart_fact k
+            LEFT JOIN LATERAL (SELECT count(*) AS sent FROM notification n
+                               WHERE n.store_id = k.store_id AND n.cart_id = k.cart_id AND n.episode = k.episode AND n.state = 2) s ON true
             LEFT JOIN LATERAL (SELECT sum(x.revenue) AS revenue FROM purchase_fact x
                                WHERE x.store_id = k.store_id AND x.cart_id = k.cart_id) p ON true
             WHERE k.store_id = $1 AND k.abandon_time >= $2 AND k.abandon_time < $3
@@ -99,7 +102,7 @@ public class InsightRepository {
     private static DayFigures day(Readable row, boolean perDay) {
         return new DayFigures(perDay ? row.get("day", LocalDate.class) : null, row.get("abandoned", Long.class),
                 row.get("recovered", Long.class), row.get("abandoned_value", BigDecimal.class),
-                row.get("recovered_revenue", BigDecimal.class), row.get("median_delay", Double.class));
+                row.get("recovered_revenue", BigDecimal.class), row.get("median_delay", Double.class), row.get("sent", Long.class));
     }
 
     /** Per local day of abandonment (in {@code timeZone}), carts abandoned in [start, end). */

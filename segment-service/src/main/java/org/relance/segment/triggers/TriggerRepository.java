@@ -83,7 +83,11 @@ public class TriggerRepository {
                                 + " was deleted")))))));
     }
 
-    /** Replaces a trigger's settings (not its state, active_since or create_time). */
+    /**
+     * Replaces a trigger's settings (not its state, active_since or create_time). The statement
+     * takes the same 23 parameters as the insert; those it does not change are only checked
+     * for presence, since every bound parameter must appear in the statement.
+     */
     public Uni<Trigger> update(Trigger t) {
         return Reactive.uni(database.withConnection(c -> Sql.query(c, "UPDATE cart_trigger SET store_id = $2, display_name = $3, "
                         + "product_ids = $5, product_name_contains = $6, category_ids = $7, min_value = $8::numeric, max_value = $9::numeric, "

@@ -292,9 +292,19 @@ class TriggerDeliveryIT {
         TriggerStatistics stats = triggers.getTrigger(GetTriggerRequest.newBuilder().setTriggerId(t.getTriggerId()).build()).getStatistics();
         assertThat(stats.getSentNotificationCount()).isEqualTo(1);
         assertThat(stats.getRecoveredRevenuesList()).containsExactly(eur("42.5"));
+        // The store's recovery statistics count the reminder sent about that episode.
+        var recovery = SegmentServiceGrpc.newBlockingStub(own).withCallCredentials(new BearerToken(SuiteProcesses.TOKEN))
+                .getRecoveryStatistics(GetRecoveryStatisticsRequest.newBuilder().setStoreId(store)
+                        .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(Instant.now().minusSeconds(3600).getEpochSecond()))
+                        .setEndTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(Instant.now().plusSeconds(60).getEpochSecond())).build());
+        assertThat(recovery.getTotals().getSentNotificationCount()).isEqualTo(1);
         Notification attributed = notificationsOf(t.getTriggerId()).get(0);
         assertThat(attributed.getRecoveredTransactionId()).startsWith("T-");
         assertThat(attributed.getRecoveredRevenue()).isEqualTo(eur("42.5"));
+
+        // Erasing the contact removes its notifications: their payloads named its e-mail address.
+        contacts.eraseContact(EraseContactRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setContactId(ada).build());
+        assertThat(triggers.listNotifications(ListNotificationsRequest.newBuilder().setContactId(ada).build()).getNotificationsList()).isEmpty();
     }
 
     @Test
@@ -387,6 +397,9 @@ class TriggerDeliveryIT {
         assertThat(sent.getAttemptCount()).isEqualTo(3);
         assertThat(sent.getLastStatusCode()).isEqualTo(200);
         assertThat(sent.getLastError()).isEmpty();
+        // The delivery log keeps each attempt with its answer.
+        assertThat(sent.getAttemptsList()).extracting(DeliveryAttempt::getStatusCode).containsExactly(500, 429, 200);
+        assertThat(sent.getAttemptsList()).extracting(DeliveryAttempt::getError).containsExactly("HTTP 500", "HTTP 429", "");
         List<Receiver.Request> got = receiver.received(path);
         assertThat(got).hasSize(3);
         assertThat(got).extracting(Receiver.Request::notificationId).containsOnly(sent.getNotificationId());
