@@ -270,6 +270,37 @@ class SegmentServiceIT {
     }
 
     @Test
+    void upsertFindsByIdOrEmailAndSetsOnlyWhatIsGiven() {
+        String email = "grace-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+        var created = contacts.upsertContact(org.relance.api.segment.v1.UpsertContactRequest.newBuilder().setRequestId("u1-" + email)
+                .setContact(org.relance.api.segment.v1.Contact.newBuilder().setEmail(email).setFirstName("Grace").setCompany("Navy")
+                        .setConsent(org.relance.api.segment.v1.Consent.newBuilder().setState(org.relance.api.segment.v1.ConsentState.CONSENT_STATE_GRANTED)
+                                .setSource("checkout-checkbox")))
+                .build());
+        assertThat(created.getCreated()).isTrue();
+        String id = created.getContact().getContactId();
+        assertThat(id).isNotEmpty();
+        // By e-mail again, no mask: only the last name changes; the rest stays.
+        var changed = contacts.upsertContact(org.relance.api.segment.v1.UpsertContactRequest.newBuilder().setRequestId("u2-" + email)
+                .setContact(org.relance.api.segment.v1.Contact.newBuilder().setEmail(email).setLastName("Hopper")).build());
+        assertThat(changed.getCreated()).isFalse();
+        assertThat(changed.getContact().getContactId()).isEqualTo(id);
+        assertThat(changed.getContact().getFirstName()).isEqualTo("Grace");
+        assertThat(changed.getContact().getLastName()).isEqualTo("Hopper");
+        assertThat(changed.getContact().getCompany()).isEqualTo("Navy");
+        assertThat(changed.getContact().getConsent().getState()).isEqualTo(org.relance.api.segment.v1.ConsentState.CONSENT_STATE_GRANTED);
+        // By id with a mask: the masked field is set even to empty.
+        var masked = contacts.upsertContact(org.relance.api.segment.v1.UpsertContactRequest.newBuilder().setRequestId("u3-" + email)
+                .setContact(org.relance.api.segment.v1.Contact.newBuilder().setContactId(id))
+                .setUpdateMask(com.google.protobuf.FieldMask.newBuilder().addPaths("company")).build());
+        assertThat(masked.getContact().getCompany()).isEmpty();
+        assertThat(masked.getContact().getLastName()).isEqualTo("Hopper");
+        assertThatThrownBy(() -> contacts.upsertContact(org.relance.api.segment.v1.UpsertContactRequest.newBuilder()
+                .setContact(org.relance.api.segment.v1.Contact.newBuilder().setFirstName("Nobody")).build()))
+                .hasMessageContaining("INVALID_ARGUMENT");
+    }
+
+    @Test
     void badQuestionsAreRefusedWithTheirFields() {
         // No condition at all is the question "every contact".
         long everyone = segments.countContacts(CountContactsRequest.newBuilder().build()).getCount();

@@ -66,7 +66,11 @@ public class ContactGrpcService extends MutinyContactServiceGrpc.ContactServiceI
     public Uni<UpsertContactResponse> upsertContact(UpsertContactRequest request) {
         var c = request.getContact();
         Violations v = new Violations();
-        v.requireText("contact.contact_id", c.getContactId(), 200);
+        v.optionalText("request_id", request.getRequestId(), 100);
+        if (c.getContactId().isEmpty() && c.getEmail().isEmpty()) {
+            v.add("contact.contact_id", "give contact_id, or an email to find or create the contact by");
+        }
+        v.optionalText("contact.contact_id", c.getContactId(), 200);
         checkEmail("contact.email", c.getEmail(), v);
         v.optionalText("contact.first_name", c.getFirstName(), 200);
         v.optionalText("contact.last_name", c.getLastName(), 200);
@@ -86,10 +90,37 @@ public class ContactGrpcService extends MutinyContactServiceGrpc.ContactServiceI
             return Uni.createFrom().failure(v.exception());
         }
         Contact incoming = ContactMapper.toDomain(c);
-        List<String> paths = request.getUpdateMask().getPathsList();
-        Uni<Contact> merged = paths.isEmpty() ? Uni.createFrom().item(incoming)
-                : contacts.get(c.getContactId()).onFailure(NotFoundException.class).recoverWithNull().map(old -> old == null ? incoming
-                        : new Contact(old.contactId(),
+        // Without a mask, every field given (not empty) is set and the others are kept (the proto's rule).
+        List<String> paths = new java.util.ArrayList<>(request.getUpdateMask().getPathsList());
+        if (paths.isEmpty()) {
+            if (!c.getEmail().isEmpty()) {
+                paths.add("email");
+            }
+            if (!c.getFirstName().isEmpty()) {
+                paths.add("first_name");
+            }
+            if (!c.getLastName().isEmpty()) {
+                paths.add("last_name");
+            }
+            if (!c.getPhone().isEmpty()) {
+                paths.add("phone");
+            }
+            if (!c.getCompany().isEmpty()) {
+                paths.add("company");
+            }
+            if (c.getConsent().getStateValue() != 0) {
+                paths.add("consent");
+            }
+        }
+        // With a contact id, that contact; with none, the one with this e-mail, else a new one. A
+        // repeat of the request finds what the first one wrote, so it changes nothing more.
+        Uni<Contact> existing = (!c.getContactId().isEmpty() ? contacts.get(c.getContactId()) : contacts.findByEmail(c.getEmail()))
+                .onFailure(NotFoundException.class).recoverWithNull();
+        Uni<Contact> merged = existing.map(old -> old == null
+                ? (c.getContactId().isEmpty() ? new Contact("c-" + java.util.UUID.randomUUID(), incoming.email(), incoming.firstName(),
+                        incoming.lastName(), incoming.phone(), incoming.company(), incoming.consentState(), incoming.consentSource(),
+                        incoming.consentTime(), null, null) : incoming)
+                : new Contact(old.contactId(),
                         paths.contains("email") ? incoming.email() : old.email(),
                         paths.contains("first_name") ? incoming.firstName() : old.firstName(),
                         paths.contains("last_name") ? incoming.lastName() : old.lastName(),
