@@ -60,37 +60,44 @@ public final class SegmentQuery {
 
     /**
      * The single-scan form of {@code condition}, numbering parameters from {@code firstParameter}
-     * ({@code $firstParameter} is the scope); empty when a leaf names a store other than the
-     * question's scope (it reads another fact row).
+     * ({@code $firstParameter} is the scope); empty when leaves read fact rows of different
+     * scopes. A leaf naming a store reads that store's row, so "has an abandoned cart in store X"
+     * asked over every store is a scan of X's rows.
      */
     public static java.util.Optional<FactScan> factScan(Condition condition, String storeId, int firstParameter) {
-        String scope = storeId == null ? "" : storeId;
-        if (!sameScope(condition, scope)) {
+        java.util.Set<String> scopes = new java.util.HashSet<>();
+        scopes(condition, storeId == null ? "" : storeId, scopes);
+        if (scopes.size() > 1) {
             return java.util.Optional.empty();
         }
+        String scope = scopes.isEmpty() ? (storeId == null ? "" : storeId) : scopes.iterator().next();
         List<Object> params = new ArrayList<>();
         params.add(scope);
-        Compiler compiler = new Compiler(storeId, firstParameter + 1, new ArrayList<>());
+        Compiler compiler = new Compiler(scope.isEmpty() ? null : scope, firstParameter + 1, new ArrayList<>());
         compiler.rowOnly = true;
         String sql = compiler.sql(condition);
         params.addAll(compiler.params);
         return java.util.Optional.of(new FactScan("f.scope = $" + firstParameter + " AND " + sql, params, withoutFacts(condition)));
     }
 
-    private static boolean sameScope(Condition condition, String scope) {
+    /** The scopes (fact rows) the leaves of {@code condition} read. */
+    private static void scopes(Condition condition, String questionScope, java.util.Set<String> into) {
         if (condition instanceof Condition.And and) {
-            return and.conditions().stream().allMatch(c -> sameScope(c, scope));
+            and.conditions().forEach(c -> scopes(c, questionScope, into));
+            return;
         }
         if (condition instanceof Condition.Or or) {
-            return or.conditions().stream().allMatch(c -> sameScope(c, scope));
+            or.conditions().forEach(c -> scopes(c, questionScope, into));
+            return;
         }
         if (condition instanceof Condition.Not not) {
-            return sameScope(not.condition(), scope);
+            scopes(not.condition(), questionScope, into);
+            return;
         }
         String leafStore = condition instanceof Condition.HasAbandonedCart h ? h.storeId()
                 : condition instanceof Condition.HasRecoveredCart h2 ? h2.storeId()
                 : condition instanceof Condition.HasPurchased h3 ? h3.storeId() : null;
-        return leafStore == null || leafStore.equals(scope);
+        into.add(leafStore != null ? leafStore : questionScope);
     }
 
     /** The tree's value for a contact with no fact row: every leaf false. */

@@ -24,16 +24,22 @@ public class SegmentRepository {
     public Uni<Long> count(Condition condition, String storeId) {
         java.util.Optional<SegmentQuery.FactScan> scan = SegmentQuery.factScan(condition, storeId, 1);
         if (scan.isPresent()) {
-            // One scan of the scope's facts; contacts without a row there are every contact minus
-            // the rows (each fact row belongs to a contact: facts are written only for contacts,
-            // and erasure removes both in one transaction).
-            SegmentQuery.FactScan f = scan.get();
-            String sql = "SELECT (SELECT count(*) FROM contact_fact f WHERE " + f.predicate() + ")"
-                    + (f.matchesWithoutFacts()
-                    ? " + (SELECT count(*) FROM contact) - (SELECT count(*) FROM contact_fact WHERE scope = $1)" : "")
-                    + " AS n";
-            return Reactive.uni(database.withConnection(c -> Sql.query(c, sql, row -> row.get("n", Long.class),
-                    f.parameters().toArray())).next());
+            // One scan of the scope's facts (each fact row belongs to a contact: facts are written
+            // only for contacts, and erasure removes both in one transaction). When contacts
+            // without facts match too, count the complement instead: every contact minus the
+            // fact rows where the condition fails, which is the smaller, indexed side for
+            // questions such as "has not recovered".
+            String sql;
+            List<Object> args;
+            if (!scan.get().matchesWithoutFacts()) {
+                sql = "SELECT count(*) AS n FROM contact_fact f WHERE " + scan.get().predicate();
+                args = scan.get().parameters();
+            } else {
+                SegmentQuery.FactScan fails = SegmentQuery.factScan(new Condition.Not(condition), storeId, 1).orElseThrow();
+                sql = "SELECT (SELECT count(*) FROM contact) - (SELECT count(*) FROM contact_fact f WHERE " + fails.predicate() + ") AS n";
+                args = fails.parameters();
+            }
+            return Reactive.uni(database.withConnection(c -> Sql.query(c, sql, row -> row.get("n", Long.class), args.toArray())).next());
         }
         SegmentQuery q = SegmentQuery.compile(condition, storeId, 1);
         return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT count(*) AS n FROM contact c WHERE " + q.predicate(),
