@@ -27,7 +27,7 @@ final class ChaosReport {
                 load.acknowledgedTransactions(), load.unacknowledgedCount(), audit.lost, audit.doubled, kinds.getOrDefault("wrong", 0L),
                 drainSeconds);
         line(out, "");
-        line(out, "| fault | at | held | lift took | all ready after lift | write acknowledged after lift | readiness while away |");
+        line(out, "| fault | at | held | lift took | all ready after lift | write acknowledged after lift | readiness answers while away → after |");
         line(out, "| --- | ---: | ---: | ---: | ---: | ---: | --- |");
         for (FaultReport f : faults) {
             line(out, "| %s | %.1f s | %.1f s | %.1f s | %.1f s | %s | %s |", f.name(), f.atSeconds(), f.holdSeconds(), f.liftSeconds(),

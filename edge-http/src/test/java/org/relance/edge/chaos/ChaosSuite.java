@@ -152,20 +152,19 @@ abstract class ChaosSuite {
         List<String> readiness = new ArrayList<>();
         boolean dropped = !fault.databaseAway;
         if (fault.databaseAway) {
-            Map<Service, Integer> seen = new java.util.EnumMap<>(Service.class);
+            Map<Service, java.util.Set<Integer>> seen = new java.util.EnumMap<>(Service.class);
             while (System.nanoTime() < holdEnd) {
                 for (Service witness : READINESS_WITNESSES) {
-                    int status = topology.readiness(witness);
-                    // Only a real answer counts: a service that does not answer is not "not ready", it is gone.
-                    if (status > 0 && status != 200) {
-                        seen.putIfAbsent(witness, status);
-                    }
+                    seen.computeIfAbsent(witness, w -> new java.util.TreeSet<>()).add(topology.readiness(witness));
                 }
-                Thread.sleep(300);
+                Thread.sleep(200);
             }
-            dropped = seen.keySet().containsAll(READINESS_WITNESSES);
+            // Only a real answer counts (503): a service that does not answer (-1) is not "not ready", it is gone.
+            dropped = READINESS_WITNESSES.stream().allMatch(w -> seen.getOrDefault(w, java.util.Set.of()).stream()
+                    .anyMatch(status -> status > 0 && status != 200));
             for (Service witness : READINESS_WITNESSES) {
-                readiness.add(witness.label() + " " + (seen.containsKey(witness) ? seen.get(witness) : "stayed 200"));
+                readiness.add(witness.label() + " " + seen.get(witness).stream().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining("/")));
             }
         } else {
             Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(holdEnd - System.nanoTime())));

@@ -65,7 +65,9 @@ final class Topology implements AutoCloseable {
         for (Service service : Service.values()) {
             snapshot(service);
         }
-        postgres = EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(true).start();
+        // The folder is new (a fresh name per run), so zonky runs initdb in it. Not "clean": a clean
+        // data directory is deleted when PostgreSQL stops, and the restart fault needs it to stay.
+        postgres = EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(false).start();
         postgresPort = postgres.getPort();
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             for (Service service : Service.values()) {
@@ -275,13 +277,15 @@ final class Topology implements AutoCloseable {
                 // the data folder is thrown away with target/
             }
         }
-        // The logs and the report stay; the copies of the applications (about 60 MB each) go.
-        Path apps = root.resolve("apps");
-        if (Files.exists(apps)) {
-            try (java.util.stream.Stream<Path> files = Files.walk(apps)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // left for `mvn clean`
+        // The logs and the report stay; the copies of the applications (about 60 MB each) and the
+        // database go, so that a build running the short pass every time does not fill target/.
+        for (Path bulky : List.of(root.resolve("apps"), pgData)) {
+            if (Files.exists(bulky)) {
+                try (java.util.stream.Stream<Path> files = Files.walk(bulky)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    // left for `mvn clean`
+                }
             }
         }
     }
