@@ -182,6 +182,28 @@ class CartLifecycleIT {
     }
 
     @Test
+    void aCartSubmittedWhileItsVisitorIsIdentifiedBelongsToTheContact() throws Exception {
+        // Found by the chaos suite: a submit and a link of the same new visitor at the same moment
+        // could leave the cart without its contact. Each pair races here; every cart must end linked.
+        org.relance.api.cart.v1.CartServiceGrpc.CartServiceFutureStub async =
+                org.relance.api.cart.v1.CartServiceGrpc.newFutureStub(api.channel).withCallCredentials(new org.relance.kit.grpc.BearerToken(CartApi.TOKEN));
+        java.util.List<com.google.common.util.concurrent.ListenableFuture<?>> calls = new java.util.ArrayList<>();
+        java.util.Map<String, String> contactOfCart = new java.util.HashMap<>();
+        for (int i = 0; i < 150; i++) {
+            String visitor = newId("race-v-");
+            String contact = newId("race-c-");
+            String cart = newId("race-");
+            contactOfCart.put(cart, contact);
+            calls.add(async.submitCart(CartApi.request(store, addCart(cart, null, "1")).setVisitorId(visitor).build()));
+            calls.add(async.linkVisitor(LinkVisitorRequest.newBuilder().setStoreId(store).setVisitorId(visitor).setContactId(contact).build()));
+        }
+        com.google.common.util.concurrent.Futures.allAsList(calls).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        for (java.util.Map.Entry<String, String> e : contactOfCart.entrySet()) {
+            assertThat(api.cart(store, e.getKey()).getContactId()).as(e.getKey()).isEqualTo(e.getValue());
+        }
+    }
+
+    @Test
     void erasingAContactLeavesNoRowAndRefusesFurtherTracking() {
         String visitor = newId("v-");
         String contact = newId("contact-");

@@ -18,6 +18,14 @@ final class CartLocks {
         return Sql.lockKey("cart\u0000" + storeId + "\u0000" + cartId);
     }
 
+    /**
+     * A visitor's key: a submit reads the visitor's contact link and a link rewrites the visitor's
+     * carts; without this lock a cart inserted between the two would keep no contact.
+     */
+    static long visitorKey(String storeId, String visitorId) {
+        return Sql.lockKey("visitor\u0000" + storeId + "\u0000" + visitorId);
+    }
+
     static Mono<Void> lockAll(Connection c, SortedSet<Long> keys) {
         if (keys.isEmpty()) {
             return Mono.empty();

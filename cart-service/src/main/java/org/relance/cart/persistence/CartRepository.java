@@ -66,10 +66,12 @@ public class CartRepository {
     /** Links a visitor to a contact: its carts now and later. Returns how many carts changed. */
     public Uni<Integer> link(String storeId, String visitorId, String contactId) {
         Instant now = Instants.now(clock);
-        return Reactive.uni(database.inTransaction(c -> Sql.query(c,
+        // The visitor's lock first: a submit of this visitor waits, or has committed its carts already.
+        return Reactive.uni(database.inTransaction(c -> CartLocks.lockAll(c, new java.util.TreeSet<>(List.of(CartLocks.visitorKey(storeId, visitorId))))
+                .then(Sql.query(c,
                         "SELECT subject FROM suppression WHERE subject = ANY($1::text[])", row -> row.get("subject", String.class),
                         (Object) new String[] {Suppression.contact(contactId), Suppression.visitor(storeId, visitorId)})
-                .hasElements()
+                .hasElements())
                 .flatMap(suppressed -> {
                     if (suppressed) {
                         return Mono.error(new RuleViolationException(SubmitWriter.CONTACT_SUPPRESSED,

@@ -188,7 +188,9 @@ public class SubmitWriter {
                 }
             }
             if (s.visitorId() != null) {
-                visitorKeys.add(new Key(s.storeId(), s.visitorId()));
+                if (visitorKeys.add(new Key(s.storeId(), s.visitorId()))) {
+                    lockKeys.add(CartLocks.visitorKey(s.storeId(), s.visitorId()));
+                }
                 subjects.add(Suppression.visitor(s.storeId(), s.visitorId()));
             }
             if (s.contactId() != null) {

@@ -59,7 +59,8 @@ public class Database {
                 .applicationName(applicationName)
                 .preparedStatementCacheQueries(config.statementCacheSize())
                 .connectTimeout(Duration.ofSeconds(5))
-                .tcpKeepAlive(true);
+                .tcpKeepAlive(true)
+                .options(java.util.Map.of("jit", config.jit() ? "on" : "off"));
         target.password.ifPresent(builder::password);
         connectionFactory = new PostgresqlConnectionFactory(builder.build());
         int max = Math.max(2, config.pool().maxSize());

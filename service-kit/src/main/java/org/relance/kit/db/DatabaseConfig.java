@@ -26,6 +26,14 @@ public interface DatabaseConfig {
     @WithDefault("128")
     int statementCacheSize();
 
+    /**
+     * PostgreSQL's JIT compilation for the service's sessions. Off by default: the services run
+     * short statements, and a plan whose estimated cost crosses the JIT thresholds (a trigger's
+     * claim over many due carts) was measured spending most of its time compiling (BENCHMARKS.md).
+     */
+    @WithDefault("false")
+    boolean jit();
+
     /** Embedded PostgreSQL settings. */
     Embedded embedded();
 
