@@ -482,28 +482,4 @@ class EdgeIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(edge.batch(site.getSiteKey(), identify, SHOP).statusCode()).isEqualTo(204));
     }
-
-    @Test
-    void aCallersTraceContinuesThroughTheEdgeIntoTheServices() {
-        // A page (or a proxy) that sends W3C trace context: the edge's span and the services' spans join its trace.
-        byte[] traceId = new byte[16];
-        new java.util.Random().nextBytes(traceId);
-        traceId[0] = 0x5a;
-        String hex = java.util.HexFormat.of().formatHex(traceId);
-        String body = batch(visitor(), submit("tr-1", "transaction",
-                "{\"fn\":\"AddTransaction\",\"args\":{\"idTransaction\":\"TR1\",\"revenue\":\"5\",\"tax\":\"0\",\"shipping\":\"0\"}},"
-                        + "{\"fn\":\"AddItem\",\"args\":{\"idTransaction\":\"TR1\",\"productName\":\"P\",\"idProduct\":\"p\","
-                        + "\"Price_unit\":\"5\",\"Price_total\":\"5\",\"quantity\":\"1\"}}"),
-                submit("tr-2", "cart", "{\"fn\":\"AddCart\",\"args\":{\"idCart\":\"TR\",\"TotalPrice\":\"5\"}}"));
-        HttpResponse<String> r = edge.send(java.net.http.HttpRequest.newBuilder(URI.create(edge.base + "/t/" + site.getSiteKey()))
-                .header("Content-Type", "application/json").header("Origin", SHOP)
-                .header("traceparent", "00-" + hex + "-00f067aa0ba902b7-01")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
-        assertThat(r.statusCode()).isEqualTo(204);
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            assertThat(Services.traces().sawTrace("edge-http", traceId)).as("edge").isTrue();
-            assertThat(Services.traces().sawTrace("cart-service", traceId)).as("cart service").isTrue();
-            assertThat(Services.traces().sawTrace("transaction-service", traceId)).as("transaction service").isTrue();
-        });
-    }
 }

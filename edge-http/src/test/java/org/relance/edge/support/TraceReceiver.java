@@ -18,6 +18,9 @@ public final class TraceReceiver implements AutoCloseable {
     private final List<byte[]> exports = new CopyOnWriteArrayList<>();
 
     public TraceReceiver() {
+        // The exporters keep their connection between exports; the JDK server's default 30 s idle
+        // close would make an export after a quiet spell fail on a stale connection.
+        System.setProperty("sun.net.httpserver.idleInterval", "3600");
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
