@@ -294,7 +294,7 @@ them). Secrets never come here: they are secretKeyRefs on the container.
 {{- $data := dict
   "QUARKUS_HTTP_PORT" ($c.port | toString)
   "QUARKUS_SHUTDOWN_TIMEOUT" (printf "%ds" (int $root.Values.shutdown.timeoutSeconds))
-  "RELANCE_DB_URL" (printf "postgresql://%s:%d/%s" $db.host (int $db.port) $db.name)
+  "RELANCE_DB_URL" (printf "postgresql://%s:%d/%s%s" $db.host (int $db.port) $db.name (ternary "" (printf "?sslmode=%s" ($root.Values.database.sslMode | default "disable")) (eq ($root.Values.database.sslMode | default "disable") "disable")))
   "RELANCE_LOG_JSON" ($root.Values.logJson | toString) }}
 {{- with $root.Values.javaOptions }}
 {{- $_ := set $data "JDK_JAVA_OPTIONS" . }}

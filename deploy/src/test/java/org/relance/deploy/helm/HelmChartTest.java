@@ -353,9 +353,10 @@ class HelmChartTest {
                 "relance-segment-service", "relance-db-segment/pass",
                 "relance-transaction-service", "relance-db-transaction/password"), dbSecret);
         tokenRef.values().forEach(ref -> assertEquals("shop-relance-app/internal-token", ref));
-        assertEquals("postgresql://relance-segment.abcdefgh.eu-west-1.rds.amazonaws.com:5432/relance_segment",
+        // database.sslMode: verify-full reaches every service's URL (the services' kit reads sslmode).
+        assertEquals("postgresql://relance-segment.abcdefgh.eu-west-1.rds.amazonaws.com:5432/relance_segment?sslmode=verify-full",
                 at(rendered.named("ConfigMap", "relance-segment-service"), "data", "RELANCE_DB_URL"));
-        assertEquals("postgresql://relance.abcdefgh.eu-west-1.rds.amazonaws.com:5432/cart",
+        assertEquals("postgresql://relance.abcdefgh.eu-west-1.rds.amazonaws.com:5432/cart?sslmode=verify-full",
                 at(rendered.named("ConfigMap", "relance-cart-service"), "data", "RELANCE_DB_URL"));
         Map<String, Object> cartPolicy = rendered.named("NetworkPolicy", "relance-cart-service");
         Map<String, Object> databaseRule = list(cartPolicy, "spec", "egress").stream()

@@ -42,7 +42,8 @@ public class Database {
             target = Target.parse(config.url().get(), config.username(), config.password());
         } else {
             embedded = EmbeddedPostgresServer.start(Path.of(config.embedded().dataDir()), config.embedded().port());
-            target = new Target("localhost", embedded.port(), "postgres", "postgres", Optional.empty());
+            target = new Target("localhost", embedded.port(), "postgres", "postgres", Optional.empty(),
+                    io.r2dbc.postgresql.client.SSLMode.DISABLE, Optional.empty());
         }
         description = target.host + ":" + target.port + "/" + target.database;
         try {
@@ -60,7 +61,9 @@ public class Database {
                 .preparedStatementCacheQueries(config.statementCacheSize())
                 .connectTimeout(Duration.ofSeconds(5))
                 .tcpKeepAlive(true)
-                .options(java.util.Map.of("jit", config.jit() ? "on" : "off"));
+                .options(java.util.Map.of("jit", config.jit() ? "on" : "off"))
+                .sslMode(target.sslMode);
+        target.sslRootCert.ifPresent(builder::sslRootCert);
         target.password.ifPresent(builder::password);
         connectionFactory = new PostgresqlConnectionFactory(builder.build());
         int max = Math.max(2, config.pool().maxSize());
@@ -149,7 +152,13 @@ public class Database {
         }
     }
 
-    private record Target(String host, int port, String database, String username, Optional<String> password) {
+    /**
+     * Where the database is. The URL may carry {@code sslmode} (disable, allow, prefer, require,
+     * verify-ca, verify-full: PostgreSQL's meanings) and {@code sslrootcert} (a CA file for the
+     * verify modes; without it the JVM's trust store is used).
+     */
+    private record Target(String host, int port, String database, String username, Optional<String> password,
+                          io.r2dbc.postgresql.client.SSLMode sslMode, Optional<String> sslRootCert) {
         static Target parse(String url, String username, Optional<String> password) {
             String normalized = url.startsWith("r2dbc:") ? url.substring(6) : url;
             normalized = normalized.startsWith("jdbc:") ? normalized.substring(5) : normalized;
@@ -157,11 +166,32 @@ public class Database {
             if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
                 throw new IllegalArgumentException("relance.db.url must look like postgresql://host:5432/database");
             }
-            return new Target(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 5432, uri.getPath().substring(1), username, password);
+            io.r2dbc.postgresql.client.SSLMode mode = io.r2dbc.postgresql.client.SSLMode.DISABLE;
+            Optional<String> rootCert = Optional.empty();
+            if (uri.getRawQuery() != null) {
+                for (String pair : uri.getRawQuery().split("&")) {
+                    String[] kv = pair.split("=", 2);
+                    String value = kv.length == 2 ? java.net.URLDecoder.decode(kv[1], java.nio.charset.StandardCharsets.UTF_8) : "";
+                    switch (kv[0]) {
+                        case "sslmode" -> mode = io.r2dbc.postgresql.client.SSLMode.fromValue(value);
+                        case "sslrootcert" -> rootCert = Optional.of(value);
+                        default -> throw new IllegalArgumentException("relance.db.url: unknown parameter " + kv[0]
+                                + " (sslmode and sslrootcert are understood)");
+                    }
+                }
+            }
+            return new Target(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 5432, uri.getPath().substring(1), username, password,
+                    mode, rootCert);
         }
 
+        /** The same target for Flyway (JDBC), with the same TLS settings. */
         String jdbcUrl() {
-            return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+            String base = "jdbc:postgresql://" + host + ":" + port + "/" + database;
+            if (sslMode == io.r2dbc.postgresql.client.SSLMode.DISABLE) {
+                return base;
+            }
+            return base + "?sslmode=" + sslMode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                    + sslRootCert.map(c -> "&sslrootcert=" + java.net.URLEncoder.encode(c, java.nio.charset.StandardCharsets.UTF_8)).orElse("");
         }
     }
 }
