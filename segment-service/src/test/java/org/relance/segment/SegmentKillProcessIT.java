@@ -9,9 +9,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -77,6 +74,8 @@ import org.relance.api.transaction.v1.WatchTransactionEventsResponse;
 import org.relance.kit.grpc.BearerToken;
 import org.relance.kit.grpc.Moneys;
 
+import org.relance.segment.support.Launcher;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -87,7 +86,7 @@ import static org.awaitility.Awaitility.await;
  * acknowledged (nothing lost, nothing counted twice) and equal a rebuild from zero.
  */
 class SegmentKillProcessIT {
-    private static final String TOKEN = "kill-test-token";
+    private static final String TOKEN = Launcher.TOKEN;
     private static final String[] PRODUCTS = {"HDMI cable", "Laptop", "Wireless mouse", "USB-C cable", "Keyboard", "Monitor"};
     private static final String[] STATUSES = {"", "ValidateShippingStep", "PaymentStep"};
     private static final int CONTACTS = 120;
@@ -147,9 +146,9 @@ class SegmentKillProcessIT {
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void killedMidStreamTheFactsLoseNothingCountNothingTwiceAndEqualARebuild() throws Exception {
         Files.createDirectories(root);
-        cartPort = freePort();
-        transactionPort = freePort();
-        segmentPort = freePort();
+        cartPort = Launcher.freePort();
+        transactionPort = Launcher.freePort();
+        segmentPort = Launcher.freePort();
         Process cart = launch("cart", "relance.cart.jar", cartPort, Map.of(), "-Drelance.cart.sweep-interval=1s");
         Process transaction = launch("transaction", "relance.transaction.jar", transactionPort,
                 Map.of("RELANCE_CART_HOST", "localhost", "RELANCE_CART_PORT", Integer.toString(cartPort)),
@@ -896,29 +895,9 @@ class SegmentKillProcessIT {
         return c;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     private Process launch(String name, String jarProperty, int port, Map<String, String> env, String... extra) throws IOException {
-        String jar = System.getProperty(jarProperty);
-        if (jar == null || !Files.exists(Path.of(jar))) {
-            throw new IllegalStateException(jarProperty + " is missing (" + jar + "): build the services first");
-        }
-        Path dir = root.resolve(name);
-        Files.createDirectories(dir);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + port,
-                "-Drelance.db.embedded.data-dir=" + dir.resolve("pg")));
-        command.addAll(List.of(extra));
-        command.addAll(List.of("-jar", jar));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("RELANCE_GRPC_TOKEN", TOKEN);
-        builder.environment().putAll(env);
-        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("service.log").toFile()));
-        Process process = builder.start();
+        Process process = Launcher.launch(jarProperty, root.resolve(name), port, env, List.of(extra));
         started.add(process);
         return process;
     }
@@ -926,20 +905,10 @@ class SegmentKillProcessIT {
     private void awaitReady(String name, Process process, int port) {
         await().atMost(60, TimeUnit.SECONDS).pollInterval(100, TimeUnit.MILLISECONDS).until(() -> {
             assertThat(process.isAlive()).as(name + " died, see " + root.resolve(name).resolve("service.log")).isTrue();
-            return ready(port);
+            return Launcher.ready(port);
         });
     }
 
-    private static boolean ready(int port) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL().openConnection();
-            c.setConnectTimeout(500);
-            c.setReadTimeout(2000);
-            return c.getResponseCode() == 200;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     private double seconds(long nanos) {
         return (nanos - t0) / 1e9;

@@ -3,11 +3,9 @@ package org.relance.segment.support;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * processes on their own embedded PostgreSQL, feeding the segment service under test.
  */
 public class SuiteProcesses implements QuarkusTestResourceLifecycleManager {
-    public static final String TOKEN = "test-token";
+    public static final String TOKEN = Launcher.TOKEN;
     private static Process cart;
     private static Process transaction;
     private static int cartPort;
@@ -34,8 +32,8 @@ public class SuiteProcesses implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         try {
-            cartPort = freePort();
-            transactionPort = freePort();
+            cartPort = Launcher.freePort();
+            transactionPort = Launcher.freePort();
             Path dir = Path.of("target", "suite-" + UUID.randomUUID()).toAbsolutePath();
             Files.createDirectories(dir);
             cart = start("relance.cart.jar", cartPort, dir.resolve("cart"), Map.of(), "-Drelance.cart.sweep-interval=1s");
@@ -51,27 +49,11 @@ public class SuiteProcesses implements QuarkusTestResourceLifecycleManager {
                 "quarkus.grpc.clients.transaction.test-port", Integer.toString(transactionPort));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     private static Process start(String jarProperty, int port, Path dir, Map<String, String> env, String extra) throws IOException {
-        String jar = System.getProperty(jarProperty);
-        if (jar == null || !Files.exists(Path.of(jar))) {
-            throw new IllegalStateException(jarProperty + " is missing (" + jar + "): build the services first");
-        }
-        Files.createDirectories(dir);
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Dquarkus.http.port=" + port, "-Drelance.db.embedded.data-dir=" + dir.resolve("pg"), extra,
-                "-jar", jar);
-        builder.environment().put("RELANCE_GRPC_TOKEN", TOKEN);
-        builder.environment().putAll(env);
-        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("service.log").toFile()));
-        Process process = builder.start();
+        Process process = Launcher.launch(jarProperty, dir, port, env, List.of(extra));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!ready(port)) {
+        while (!Launcher.ready(port)) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException(jarProperty + " did not start, see " + dir.resolve("service.log"));
             }
@@ -85,16 +67,6 @@ public class SuiteProcesses implements QuarkusTestResourceLifecycleManager {
         return process;
     }
 
-    private static boolean ready(int port) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL().openConnection();
-            c.setConnectTimeout(500);
-            c.setReadTimeout(2000);
-            return c.getResponseCode() == 200;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     @Override
     public void stop() {

@@ -4,9 +4,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,6 +41,8 @@ import org.relance.api.segment.v1.WebhookTarget;
 import org.relance.kit.grpc.BearerToken;
 import org.relance.kit.grpc.Moneys;
 
+import org.relance.segment.support.Launcher;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -53,7 +52,7 @@ import static org.awaitility.Awaitility.await;
  * receiver exactly once.
  */
 class TriggerReplicasProcessIT {
-    private static final String TOKEN = "test-token";
+    private static final String TOKEN = Launcher.TOKEN;
     private static final String SECRET = "replica-test-secret-0001";
     private static final int CARTS = 40;
 
@@ -82,11 +81,11 @@ class TriggerReplicasProcessIT {
     @Timeout(value = 170, unit = TimeUnit.SECONDS)
     void twoReplicasDeliverEveryStepOfEveryCartExactlyOnce() throws Exception {
         Files.createDirectories(root);
-        int cartPort = freePort();
-        int transactionPort = freePort();
-        int replicaA = freePort();
-        int replicaB = freePort();
-        int pgPort = freePort();
+        int cartPort = Launcher.freePort();
+        int transactionPort = Launcher.freePort();
+        int replicaA = Launcher.freePort();
+        int replicaB = Launcher.freePort();
+        int pgPort = Launcher.freePort();
         Process cart = launch("cart", "relance.cart.jar", cartPort, Map.of(), "-Drelance.cart.sweep-interval=1s");
         Process transaction = launch("transaction", "relance.transaction.jar", transactionPort,
                 Map.of("RELANCE_CART_HOST", "localhost", "RELANCE_CART_PORT", Integer.toString(cartPort)),
@@ -169,29 +168,9 @@ class TriggerReplicasProcessIT {
         return c;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     private Process launch(String name, String jarProperty, int port, Map<String, String> env, String... extra) throws IOException {
-        String jar = System.getProperty(jarProperty);
-        if (jar == null || !Files.exists(Path.of(jar))) {
-            throw new IllegalStateException(jarProperty + " is missing (" + jar + "): build the services first");
-        }
-        Path dir = root.resolve(name);
-        Files.createDirectories(dir);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + port,
-                "-Drelance.db.embedded.data-dir=" + dir.resolve("pg")));
-        command.addAll(List.of(extra));
-        command.addAll(List.of("-jar", jar));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("RELANCE_GRPC_TOKEN", TOKEN);
-        builder.environment().putAll(env);
-        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("service.log").toFile()));
-        Process process = builder.start();
+        Process process = Launcher.launch(jarProperty, root.resolve(name), port, env, List.of(extra));
         started.add(process);
         return process;
     }
@@ -199,18 +178,8 @@ class TriggerReplicasProcessIT {
     private void awaitReady(String name, Process process, int port) {
         await().atMost(90, TimeUnit.SECONDS).pollInterval(100, TimeUnit.MILLISECONDS).until(() -> {
             assertThat(process.isAlive()).as(name + " died, see " + root.resolve(name).resolve("service.log")).isTrue();
-            return ready(port);
+            return Launcher.ready(port);
         });
     }
 
-    private static boolean ready(int port) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL().openConnection();
-            c.setConnectTimeout(500);
-            c.setReadTimeout(2000);
-            return c.getResponseCode() == 200;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }
