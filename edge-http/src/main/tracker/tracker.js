@@ -6,11 +6,17 @@
  * docs/tracker-protocol.md; this file follows it.
  *
  * The edge serves this file minified, preceded by one statement:
- *   window.__relanceConfig = {siteKey, endpoint, trackingMode};
+ *   window.__relanceConfig = {siteKey, endpoint, trackingMode, pageViews};
  *
  * Public surface (window.DI.Journey.ECommerce and window.Relance are the same object):
  *   AddCart, UpdateCart, AddCartItem, UpdateCartItem, RemoveCartItem, ClearCart, SubmitCart,
- *   AddTransaction, AddItem, SubmitTransaction, Identify.
+ *   AddTransaction, AddItem, SubmitTransaction, Identify, TrackPageView.
+ *
+ * Page views (seed 004): one is recorded when the page has loaded, and again whenever a
+ * single-page app changes the address (history.pushState / replaceState, popstate) other than by
+ * its fragment. Off for the whole site when the edge says pageViews: false, off for one page with
+ * <meta name="relance-page-views" content="off"> or window.RelancePageViews = false set before the
+ * script; TrackPageView() records one by hand either way.
  *   Every function returns undefined and never throws; bad input is reported with console.warn
  *   ("Relance: <call>: <parameter> ...") and the call is dropped.
  *
@@ -212,7 +218,23 @@
       if (!args) return;
       if (args.contactId === undefined && args.email === undefined) return warn('Identify: contactId or email is required');
       addSubmit({ type: 'identify', args });
+    },
+    // Optional {url, title, referrer}: a virtual page of an app; the current page otherwise.
+    TrackPageView(a) {
+      a = a && typeof a === 'object' ? a : {};
+      let href = location.href;
+      if (a.url !== undefined) {
+        try { href = new URL(String(a.url), href).href; } catch (e) { return warn('TrackPageView: url must be a URL'); }
+      }
+      view(href, a.title !== undefined ? String(a.title) : doc.title, a.referrer !== undefined ? String(a.referrer) : lastViewed || doc.referrer);
     }
+  };
+
+  // ---- page views. The id is the submit's; time is when the page was shown.
+  let lastViewed = '';
+  const view = (href, title, referrer) => {
+    addSubmit({ type: 'pageview', args: { url: href, referrer: (referrer || '').slice(0, 2000), title: (title || '').slice(0, 500) } });
+    lastViewed = href;
   };
 
   // ---- sending
@@ -338,6 +360,41 @@
     try { return pump(); } catch (e) { return Promise.resolve(lastStatus); }
   };
 
+  // ---- automatic page views: at load (once the head is parsed, for the title and the opt-out
+  // meta), then at each single-page-app navigation that changes more than the fragment
+  const bare = (u) => u.split('#')[0];
+  const autoViews = () => {
+    const pageOff = () => w.RelancePageViews === false ||
+      /^(off|false|no|0)$/i.test((doc.querySelector('meta[name="relance-page-views"]') || {}).content || '');
+    if (cfg.pageViews === false) return;
+    const start = () => {
+      try {
+        if (pageOff()) return;
+        view(location.href, doc.title, doc.referrer);
+        const changed = () => {
+          const href = location.href;
+          if (bare(href) === bare(lastViewed)) return;
+          const from = lastViewed;
+          lastViewed = href;
+          // Apps set the new title after changing the address.
+          setTimeout(() => { try { view(href, doc.title, from); } catch (e) { warn('page view failed: ' + e); } }, 0);
+        };
+        for (const name of ['pushState', 'replaceState']) {
+          const original = history[name];
+          if (typeof original !== 'function') continue;
+          history[name] = function () {
+            const result = original.apply(this, arguments);
+            try { changed(); } catch (e) { /* the app's navigation must go on */ }
+            return result;
+          };
+        }
+        w.addEventListener('popstate', () => { try { changed(); } catch (e) { /* nothing to do */ } });
+      } catch (e) { warn('page views: ' + e); }
+    };
+    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', start);
+    else start();
+  };
+
   const run = (item) => {
     if (Array.isArray(item) && api.hasOwnProperty(item[0])) pub[item[0]](...item.slice(1));
     else warn('unknown call ' + (Array.isArray(item) ? item[0] : item));
@@ -358,6 +415,7 @@
     w.RelanceQ = drain(w.RelanceQ);
     // What an earlier page left unsent goes now.
     if (loadQueue().length) schedule();
+    autoViews();
     doc.addEventListener('visibilitychange', () => { if (doc.visibilityState === 'hidden') beacon(); else beaconed = ''; });
     w.addEventListener('pagehide', beacon);
   } catch (e) { warn('could not start: ' + e); }

@@ -26,11 +26,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
+import org.relance.api.cart.v1.GetSiteRequest;
 import org.relance.api.cart.v1.ListCartsRequest;
+import org.relance.api.cart.v1.ListPageViewsRequest;
 import org.relance.api.cart.v1.ListSitesRequest;
 import org.relance.api.cart.v1.ListStoresRequest;
 import org.relance.api.cart.v1.MutinyCartServiceGrpc;
+import org.relance.api.cart.v1.MutinyPageViewServiceGrpc;
 import org.relance.api.cart.v1.MutinyStoreServiceGrpc;
+import org.relance.api.cart.v1.TestUrlPatternRequest;
+import org.relance.api.cart.v1.UpdateSiteRequest;
 import org.relance.api.segment.v1.CountContactsRequest;
 import org.relance.api.segment.v1.EraseContactRequest;
 import org.relance.api.segment.v1.GetContactProfileRequest;
@@ -56,6 +61,7 @@ import org.relance.edge.config.EdgeConfig;
 import org.relance.edge.http.Http;
 import org.relance.edge.http.ServiceCalls;
 import org.relance.edge.rejections.RejectionLog;
+import org.relance.edge.sites.SiteDirectory;
 
 /**
  * The JSON read API for the console and scripts, behind the admin token:
@@ -84,7 +90,8 @@ public class ReadApi {
                    @GrpcClient("cart") MutinyStoreServiceGrpc.MutinyStoreServiceStub stores,
                    @GrpcClient("cart") MutinyCartServiceGrpc.MutinyCartServiceStub carts,
                    @GrpcClient("transaction") MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions,
-                   ServiceCalls calls, EdgeConfig config, RejectionLog rejections) {
+                   @GrpcClient("cart") MutinyPageViewServiceGrpc.MutinyPageViewServiceStub pageViews,
+                   ServiceCalls calls, EdgeConfig config, RejectionLog rejections, SiteDirectory sites) {
         this.config = config;
         this.rejections = rejections;
         long deadline = calls.deadlineMillis();
@@ -128,6 +135,17 @@ public class ReadApi {
                 r -> stores.withDeadlineAfter(deadline, ms).listStores((ListStoresRequest) r));
         add("StoreService/ListSites", ListSitesRequest.getDefaultInstance(),
                 r -> stores.withDeadlineAfter(deadline, ms).listSites((ListSitesRequest) r));
+        add("StoreService/GetSite", GetSiteRequest.getDefaultInstance(),
+                r -> stores.withDeadlineAfter(deadline, ms).getSite((GetSiteRequest) r));
+        // The console's site settings (URL journey patterns, page views on or off). The edge's own
+        // cache of the site is dropped so that its tracker script and batches follow at once.
+        add("StoreService/UpdateSite", UpdateSiteRequest.getDefaultInstance(),
+                r -> stores.withDeadlineAfter(deadline, ms).updateSite((UpdateSiteRequest) r)
+                        .invoke(response -> sites.forget(response.getSite().getSiteKey())));
+        add("PageViewService/ListPageViews", ListPageViewsRequest.getDefaultInstance(),
+                r -> pageViews.withDeadlineAfter(deadline, ms).listPageViews((ListPageViewsRequest) r));
+        add("PageViewService/TestUrlPattern", TestUrlPatternRequest.getDefaultInstance(),
+                r -> pageViews.withDeadlineAfter(deadline, ms).testUrlPattern((TestUrlPatternRequest) r));
         add("CartService/ListCarts", ListCartsRequest.getDefaultInstance(),
                 r -> carts.withDeadlineAfter(deadline, ms).listCarts((ListCartsRequest) r));
         add("TransactionService/ListTransactions", ListTransactionsRequest.getDefaultInstance(),

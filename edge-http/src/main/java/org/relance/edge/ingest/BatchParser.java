@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,12 +28,15 @@ import org.relance.api.transaction.v1.Transaction;
 import org.relance.api.transaction.v1.TransactionItem;
 import org.relance.edge.rejections.Reasons;
 import org.relance.kit.grpc.Moneys;
+import org.relance.kit.url.PageUrls;
 
 /**
  * Reads a tracker batch (docs/tracker-protocol.md) and checks every call against seed 000's API
  * (DESIGN §4): names, required arguments, types, limits. A bad batch is refused whole
  * ({@link BatchException}); a bad submit becomes {@link Submit.Invalid} and the others go on.
- * Amounts stay exact: JSON numbers are read as decimals, never doubles.
+ * Amounts stay exact: JSON numbers are read as decimals, never doubles. Page views are checked
+ * against PageViewService's rules (an absolute http(s) URL, lengths, a time within the last day),
+ * so that the one call carrying a batch's views is not refused for one bad view.
  */
 public final class BatchParser {
     /** The limits of one batch. */
@@ -56,12 +62,23 @@ public final class BatchParser {
     private static final int MAX_TEXT = 500;
     private static final int MAX_STATUS = 50;
     private static final int MAX_CALLS = 500;
+    private static final int MAX_REFERRER = 2000;
+    private static final int MAX_TITLE = 500;
+    /** How old a page view may be (PageViewService refuses older ones). */
+    private static final Duration MAX_VIEW_AGE = Duration.ofDays(1);
     private static final Pattern EMAIL = Pattern.compile("[^\\s@]{1,64}@[^\\s@]{1,255}\\.[^\\s@.]{1,63}");
 
     private final Limits limits;
+    private final Clock clock;
 
     public BatchParser(Limits limits) {
+        this(limits, Clock.systemUTC());
+    }
+
+    /** With the clock that page view times are checked against. */
+    public BatchParser(Limits limits, Clock clock) {
         this.limits = limits;
+        this.clock = clock;
     }
 
     /** Parses {@code body}; amounts take {@code currencyCode} (the store's). */
@@ -133,8 +150,10 @@ public final class BatchParser {
                     return new Submit.Purchase(id, transaction(node, path, currency), json);
                 case "identify":
                     return identify(id, node, path, json);
+                case "pageview":
+                    return pageView(id, node, path, json);
                 default:
-                    throw new Bad(path + ".type", "must be \"cart\", \"transaction\" or \"identify\"");
+                    throw new Bad(path + ".type", "must be \"cart\", \"transaction\", \"identify\" or \"pageview\"");
             }
         } catch (Bad bad) {
             return new Submit.Invalid(id, kind, Reasons.INVALID_SUBMIT, bad.field, bad.getMessage(), json);
@@ -144,7 +163,7 @@ public final class BatchParser {
     private static String kindOf(JsonNode node) {
         String type = node.isObject() && node.path("type").isTextual() ? node.get("type").asText() : "";
         return switch (type) {
-            case "cart", "transaction", "identify" -> type;
+            case "cart", "transaction", "identify", "pageview" -> type;
             default -> "unknown";
         };
     }
@@ -362,6 +381,69 @@ public final class BatchParser {
             }
         }
         return new Submit.Identify(id, contactId, email, optionalText(a, "firstName", p, 200), optionalText(a, "lastName", p, 200), json);
+    }
+
+    private Submit pageView(String id, JsonNode submit, String path, String json) {
+        JsonNode a = submit.get("args");
+        if (a == null || !a.isObject()) {
+            throw new Bad(path + ".args", "required: {url, referrer, title}");
+        }
+        String p = path + ".args.";
+        JsonNode url = a.get("url");
+        if (url == null || url.isNull() || (url.isTextual() && url.asText().isEmpty())) {
+            throw new Bad(p + "url", "is required");
+        }
+        if (!url.isTextual()) {
+            throw new Bad(p + "url", "must be a string");
+        }
+        PageUrls.problem(url.asText()).ifPresent(problem -> {
+            throw new Bad(p + "url", problem);
+        });
+        String referrer = pageText(a, "referrer", p, MAX_REFERRER);
+        String title = pageText(a, "title", p, MAX_TITLE);
+        return new Submit.PageView(id, url.asText(), referrer, title, viewTime(submit.get("time"), path + ".time"), json);
+    }
+
+    /** A page view's optional text: any string up to {@code max} characters, empty when absent. */
+    private static String pageText(JsonNode args, String name, String path, int max) {
+        JsonNode v = args.get(name);
+        if (v == null || v.isNull()) {
+            return "";
+        }
+        if (!v.isTextual()) {
+            throw new Bad(path + name, "must be a string");
+        }
+        String value = v.asText();
+        if (value.length() > max) {
+            throw new Bad(path + name, "at most " + max + " characters (got " + value.length() + ")");
+        }
+        if (value.indexOf('\u0000') >= 0) {
+            throw new Bad(path + name, "must not contain the NUL character");
+        }
+        return value;
+    }
+
+    /**
+     * The browser's time of the view (ms since the epoch), or null when absent. A time a little
+     * ahead of the edge's clock is a browser clock running fast: taken as now. One more than a
+     * day off either way is refused.
+     */
+    private Instant viewTime(JsonNode time, String path) {
+        if (time == null || time.isNull()) {
+            return null;
+        }
+        if (!time.isIntegralNumber() || !time.canConvertToLong()) {
+            throw new Bad(path, "must be a whole number of milliseconds since 1970-01-01T00:00:00Z");
+        }
+        Instant now = clock.instant();
+        Instant at = Instant.ofEpochMilli(time.asLong());
+        if (at.isAfter(now.plus(MAX_VIEW_AGE))) {
+            throw new Bad(path, "is more than a day in the future (" + at + ")");
+        }
+        if (at.isBefore(now.minus(MAX_VIEW_AGE))) {
+            throw new Bad(path, "is more than a day old (" + at + "): page views are accepted for one day");
+        }
+        return at.isAfter(now) ? now : at;
     }
 
     // Arguments. Seed 000 passes every value as a string ('50.00', '1'); numbers are accepted too.

@@ -13,7 +13,13 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import com.google.protobuf.Timestamp;
 import org.relance.api.cart.v1.MutinyCartServiceGrpc;
+import org.relance.api.cart.v1.MutinyPageViewServiceGrpc;
+import org.relance.api.cart.v1.PageView;
+import org.relance.api.cart.v1.RecordPageViewsRequest;
 import org.relance.api.cart.v1.SubmitCartRequest;
 import org.relance.api.cart.v1.TrackingMode;
 import org.relance.api.segment.v1.IdentifyVisitorRequest;
@@ -27,7 +33,8 @@ import org.relance.kit.links.LinkTokens;
 
 /**
  * Applies a parsed batch: each submit becomes one gRPC call (cart submit, transaction, identify),
- * in page order, each answered only after the service committed. A submit a service refuses for
+ * in page order, each answered only after the service committed; the batch's page views go
+ * together in one RecordPageViews call, at the place of the first of them. A submit a service refuses for
  * what it is (bad argument, broken rule, a repeat id with other content) becomes a refusal; a
  * service that cannot be reached fails the whole batch, so the tracker keeps it and sends it again
  * (what was applied already is then a repeat, applied once).
@@ -41,9 +48,13 @@ public class Ingestor {
         }
     }
 
+    private static final int MAX_VIEWS_PER_CALL = 100;
+    private static final Pattern VIEW_FIELD = Pattern.compile("page_views\\[(\\d+)]\\..*");
+
     private final MutinyCartServiceGrpc.MutinyCartServiceStub carts;
     private final MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions;
     private final MutinyContactServiceGrpc.MutinyContactServiceStub contacts;
+    private final MutinyPageViewServiceGrpc.MutinyPageViewServiceStub pageViews;
     private final ServiceCalls calls;
     private final LinkTokens tokens;
     private final Clock clock;
@@ -52,10 +63,12 @@ public class Ingestor {
     public Ingestor(@GrpcClient("cart") MutinyCartServiceGrpc.MutinyCartServiceStub carts,
                     @GrpcClient("transaction") MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions,
                     @GrpcClient("segment") MutinyContactServiceGrpc.MutinyContactServiceStub contacts,
+                    @GrpcClient("cart") MutinyPageViewServiceGrpc.MutinyPageViewServiceStub pageViews,
                     ServiceCalls calls, LinkTokens tokens, Clock clock, MeterRegistry meters) {
         this.carts = carts;
         this.transactions = transactions;
         this.contacts = contacts;
+        this.pageViews = pageViews;
         this.calls = calls;
         this.tokens = tokens;
         this.clock = clock;
@@ -76,7 +89,21 @@ public class Ingestor {
                 }
             })).replaceWithVoid();
         }
+        List<Submit.PageView> views = new ArrayList<>();
         for (Submit submit : batch.submits()) {
+            if (submit instanceof Submit.PageView view) {
+                views.add(view);
+            }
+        }
+        boolean viewsPlaced = false;
+        for (Submit submit : batch.submits()) {
+            if (submit instanceof Submit.PageView) {
+                if (!viewsPlaced) {
+                    viewsPlaced = true;
+                    chain = chain.chain(() -> pageViews(site, batch, views).invoke(outcomes::addAll)).replaceWithVoid();
+                }
+                continue;
+            }
             chain = chain.chain(() -> one(site, batch, submit).invoke(outcomes::add)).replaceWithVoid();
         }
         return chain.map(ignored -> {
@@ -133,6 +160,103 @@ public class Ingestor {
         }
         return guarded(submit, calls.call(() -> contacts.withDeadlineAfter(calls.deadlineMillis(), TimeUnit.MILLISECONDS)
                 .identifyVisitor(request.build())));
+    }
+
+    /**
+     * The batch's page views in one RecordPageViews call (several if a batch could hold more than
+     * a call takes), whatever the site's tracking mode. The service refuses a whole call for one bad
+     * view: that view is refused and the others are sent again without it.
+     */
+    private Uni<List<Outcome>> pageViews(KnownSite site, Batch batch, List<Submit.PageView> views) {
+        String contactId = tokenContact(site, batch);
+        Uni<List<Outcome>> chain = Uni.createFrom().item(new ArrayList<>());
+        for (int from = 0; from < views.size(); from += MAX_VIEWS_PER_CALL) {
+            List<Submit.PageView> part = views.subList(from, Math.min(views.size(), from + MAX_VIEWS_PER_CALL));
+            chain = chain.chain(done -> recordViews(site, batch, contactId, part).map(more -> {
+                done.addAll(more);
+                return done;
+            }));
+        }
+        return chain;
+    }
+
+    private Uni<List<Outcome>> recordViews(KnownSite site, Batch batch, String contactId, List<Submit.PageView> views) {
+        RecordPageViewsRequest.Builder request = RecordPageViewsRequest.newBuilder()
+                .setSiteId(site.site().getSiteId())
+                .setVisitorId(batch.visitorId());
+        if (contactId != null) {
+            request.setContactId(contactId);
+        }
+        for (Submit.PageView view : views) {
+            PageView.Builder v = PageView.newBuilder().setViewId(view.id()).setUrl(view.url()).setReferrer(view.referrer())
+                    .setTitle(view.title());
+            if (view.viewTime() != null) {
+                v.setViewTime(Timestamp.newBuilder().setSeconds(view.viewTime().getEpochSecond()).setNanos(view.viewTime().getNano()));
+            }
+            request.addPageViews(v);
+        }
+        RecordPageViewsRequest built = request.build();
+        return calls.call(() -> pageViews.withDeadlineAfter(calls.deadlineMillis(), TimeUnit.MILLISECONDS).recordPageViews(built))
+                .map(ignored -> {
+                    List<Outcome> applied = new ArrayList<>(views.size());
+                    views.forEach(v -> applied.add(Outcome.applied(v)));
+                    return applied;
+                })
+                .onFailure(Ingestor::refusal).recoverWithUni(failure -> {
+                    StatusRuntimeException e = (StatusRuntimeException) failure;
+                    int bad = offendingView(e, views.size());
+                    if (bad < 0 || views.size() == 1) {
+                        List<Outcome> refused = new ArrayList<>(views.size());
+                        views.forEach(v -> refused.add(refused(v, e)));
+                        return Uni.createFrom().item(refused);
+                    }
+                    List<Submit.PageView> rest = new ArrayList<>(views);
+                    Submit.PageView dropped = rest.remove(bad);
+                    return recordViews(site, batch, contactId, rest).map(others -> {
+                        List<Outcome> all = new ArrayList<>(others);
+                        all.add(bad, refused(dropped, e));
+                        return all;
+                    });
+                });
+    }
+
+    /** The index of the view an INVALID_ARGUMENT names ("page_views[3].url"), or -1. */
+    private static int offendingView(StatusRuntimeException e, int count) {
+        if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+            return -1;
+        }
+        com.google.rpc.Status status = StatusProto.fromThrowable(e);
+        if (status == null) {
+            return -1;
+        }
+        for (com.google.protobuf.Any detail : status.getDetailsList()) {
+            try {
+                if (detail.is(BadRequest.class)) {
+                    for (BadRequest.FieldViolation v : detail.unpack(BadRequest.class).getFieldViolationsList()) {
+                        Matcher m = VIEW_FIELD.matcher(v.getField());
+                        if (m.matches() && m.group(1).length() < 4 && Integer.parseInt(m.group(1)) < count) {
+                            return Integer.parseInt(m.group(1));
+                        }
+                    }
+                }
+            } catch (com.google.protobuf.InvalidProtocolBufferException ignored) {
+                // An unreadable detail names no view.
+            }
+        }
+        return -1;
+    }
+
+    /** The contact of the batch's token when it is valid for this store, else null. */
+    private String tokenContact(KnownSite site, Batch batch) {
+        if (batch.contactToken() == null) {
+            return null;
+        }
+        LinkTokens.Verified verified = tokens.verify(batch.contactToken(), LinkTokens.Kind.CONTACT, clock.instant());
+        if (verified.token().isEmpty()) {
+            return null;
+        }
+        List<String> values = verified.token().get().values();
+        return values.size() >= 2 && values.get(0).equals(site.store().getStoreId()) && !values.get(1).isEmpty() ? values.get(1) : null;
     }
 
     /**

@@ -50,7 +50,7 @@ public class TrackerRoutes {
         this.rejections = rejections;
         this.ingestor = ingestor;
         this.maxBatchBytes = config.maxBatchBytes();
-        this.parser = new BatchParser(new BatchParser.Limits(config.maxBatchBytes(), config.maxSubmitBytes(), config.maxSubmits()));
+        this.parser = new BatchParser(new BatchParser.Limits(config.maxBatchBytes(), config.maxSubmitBytes(), config.maxSubmits()), clock);
         this.clock = clock;
         this.benchEndpoint = config.benchEndpoint();
     }
@@ -184,7 +184,8 @@ public class TrackerRoutes {
             }
             Submit s = o.submit();
             String kind = s instanceof Submit.Invalid invalid ? invalid.kind()
-                    : s instanceof Submit.Cart ? "cart" : s instanceof Submit.Purchase ? "transaction" : "identify";
+                    : s instanceof Submit.Cart ? "cart" : s instanceof Submit.Purchase ? "transaction"
+                    : s instanceof Submit.PageView ? "pageview" : "identify";
             refused.add(rejection(ctx, key, Optional.of(site), s.id(), kind, o.reason(), o.field(), o.message(), 202, s.json(),
                     s.json() == null ? 0 : s.json().length()));
             if (refused.size() > 1) {

@@ -21,7 +21,8 @@ import org.relance.edge.sites.SiteDirectory;
 /**
  * {@code GET /js/{siteKey}/tracker.js} and its drop-in name {@code DI.Journey-min.js}: the minified
  * tracker (built from src/main/tracker by the Maven build) behind one statement that gives it the
- * site key, the edge's address and the site's tracking mode. Validated by a strong ETag.
+ * site key, the edge's address, the site's tracking mode and whether it records page views.
+ * Validated by a strong ETag.
  */
 @Singleton
 public class TrackerScript {
@@ -68,7 +69,8 @@ public class TrackerScript {
             Http.quote(prefix, key).append(",\"endpoint\":");
             Http.quote(prefix, publicUrl(ctx, config)).append(",\"trackingMode\":");
             Http.quote(prefix, found.get().site().getTrackingMode() == TrackingMode.TRACKING_MODE_TRANSACTIONS_ONLY
-                    ? "TRANSACTIONS_ONLY" : "CARTS_AND_TRANSACTIONS").append("};\n");
+                    ? "TRANSACTIONS_ONLY" : "CARTS_AND_TRANSACTIONS")
+                    .append(",\"pageViews\":").append(!found.get().site().getPageViewsDisabled()).append("};\n");
             byte[] body = (prefix + script).getBytes(StandardCharsets.UTF_8);
             String etag = "\"" + digest(body) + "\"";
             ctx.response().putHeader(HttpHeaders.ETAG, etag)

@@ -70,6 +70,11 @@ public class SiteDirectory {
                         : Uni.createFrom().failure(failure));
     }
 
+    /** Forgets one key, so that a site changed through this edge is read again at its next use. */
+    public void forget(String siteKey) {
+        entries.remove(siteKey);
+    }
+
     /** Forgets what is known (tests change sites and must not wait for the TTL). */
     public void clear() {
         entries.clear();
