@@ -2,7 +2,9 @@ package org.relance.segment.domain;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
+import org.relance.kit.url.UrlPattern;
 
 /**
  * A segment question of DESIGN §6 as a tree. A null {@code storeId} means "the question's store,
@@ -54,6 +56,21 @@ public sealed interface Condition {
 
     /** The contact bought (in the store), since a time when given. */
     record HasPurchased(String storeId, Instant since) implements Condition {
+    }
+
+    /**
+     * The contact viewed pages matching {@code pattern} at least {@code minCount} times (seed 004),
+     * on UTC days from {@code fromDay} on (null: any day), or in the last {@code withinDays} UTC
+     * days, today included (0: any day). At most one of the two limits is set.
+     */
+    record VisitedUrl(UrlPattern pattern, long minCount, int withinDays, LocalDate fromDay, String storeId) implements Condition {
+        public VisitedUrl {
+            java.util.Objects.requireNonNull(pattern, "pattern");
+        }
+    }
+
+    /** The contact made a URL-tracked purchase (thank-you page after the cart page; in the store), since a time when given. */
+    record HasUrlTrackedPurchase(String storeId, Instant since) implements Condition {
     }
 
     /** Comparison operators of DESIGN §6. */

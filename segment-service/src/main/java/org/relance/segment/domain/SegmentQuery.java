@@ -4,10 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A condition compiled to a SQL predicate over a contact row {@code c}, reading only
- * {@code contact_fact} (indexed facts, one row per contact and scope; scope '' is all stores).
- * Every leaf is an {@code EXISTS} on the contact's fact row of its scope, so NOT of a leaf also
- * matches contacts without facts ("has no abandoned cart").
+ * A condition compiled to a SQL predicate over a contact row {@code c}, reading only facts:
+ * {@code contact_fact} (indexed facts, one row per contact and scope; scope '' is all stores) and,
+ * for visited URLs, the URL dictionary {@code page_url} and the daily counts
+ * {@code contact_page_day}. Every commerce leaf is an {@code EXISTS} on the contact's fact row of
+ * its scope, so NOT of a leaf also matches contacts without facts ("has no abandoned cart"); a
+ * visited-URL leaf is a membership in the set of contacts whose matching views reach the count,
+ * which is never NULL either.
  */
 public final class SegmentQuery {
     private final String predicate;
@@ -32,8 +35,19 @@ public final class SegmentQuery {
      * numbering parameters from {@code firstParameter}.
      */
     public static SegmentQuery compile(Condition condition, String storeId, int firstParameter) {
+        return compile(condition, storeId, firstParameter, false);
+    }
+
+    /**
+     * As {@link #compile(Condition, String, int)}; with {@code oneContact}, for a question about a
+     * single contact: visited-URL leaves then sum that contact's counts (its primary key) instead
+     * of computing the set of every contact that matches. Both forms have the same value.
+     */
+    public static SegmentQuery compile(Condition condition, String storeId, int firstParameter, boolean oneContact) {
         List<Object> params = new ArrayList<>();
-        String sql = new Compiler(storeId, firstParameter, params).sql(condition);
+        Compiler compiler = new Compiler(storeId, firstParameter, params);
+        compiler.oneContact = oneContact;
+        String sql = compiler.sql(condition);
         return new SegmentQuery(sql, params);
     }
 
@@ -67,7 +81,8 @@ public final class SegmentQuery {
     public static java.util.Optional<FactScan> factScan(Condition condition, String storeId, int firstParameter) {
         java.util.Set<String> scopes = new java.util.HashSet<>();
         scopes(condition, storeId == null ? "" : storeId, scopes);
-        if (scopes.size() > 1) {
+        // Visits are not in contact_fact (a contact may have views and no commerce fact at all).
+        if (scopes.size() > 1 || readsVisits(condition)) {
             return java.util.Optional.empty();
         }
         String scope = scopes.isEmpty() ? (storeId == null ? "" : storeId) : scopes.iterator().next();
@@ -96,8 +111,23 @@ public final class SegmentQuery {
         }
         String leafStore = condition instanceof Condition.HasAbandonedCart h ? h.storeId()
                 : condition instanceof Condition.HasRecoveredCart h2 ? h2.storeId()
-                : condition instanceof Condition.HasPurchased h3 ? h3.storeId() : null;
+                : condition instanceof Condition.HasPurchased h3 ? h3.storeId()
+                : condition instanceof Condition.HasUrlTrackedPurchase h4 ? h4.storeId() : null;
         into.add(leafStore != null ? leafStore : questionScope);
+    }
+
+    /** Whether a leaf of {@code condition} reads page visits. */
+    static boolean readsVisits(Condition condition) {
+        if (condition instanceof Condition.And and) {
+            return and.conditions().stream().anyMatch(SegmentQuery::readsVisits);
+        }
+        if (condition instanceof Condition.Or or) {
+            return or.conditions().stream().anyMatch(SegmentQuery::readsVisits);
+        }
+        if (condition instanceof Condition.Not not) {
+            return readsVisits(not.condition());
+        }
+        return condition instanceof Condition.VisitedUrl;
     }
 
     /** The tree's value for a contact with no fact row: every leaf false. */
@@ -122,6 +152,8 @@ public final class SegmentQuery {
         private boolean rowOnly;
         /** Whether the leaf being compiled is under an odd number of NOTs. */
         private boolean negated;
+        /** Visited-URL leaves as sums over the one contact {@code c} (see compile). */
+        private boolean oneContact;
 
         Compiler(String storeId, int first, List<Object> params) {
             this.scope = storeId == null ? "" : storeId;
@@ -166,6 +198,14 @@ public final class SegmentQuery {
                 return fact(h.storeId(), "f.purchase_count > 0"
                         + (h.since() == null ? "" : " AND f.last_purchase_time >= " + param(java.time.OffsetDateTime.ofInstant(h.since(), java.time.ZoneOffset.UTC))));
             }
+            if (condition instanceof Condition.HasUrlTrackedPurchase h) {
+                return fact(h.storeId(), "f.url_purchase_count > 0"
+                        + (h.since() == null ? "" : " AND f.last_url_purchase_time >= "
+                        + param(java.time.OffsetDateTime.ofInstant(h.since(), java.time.ZoneOffset.UTC))));
+            }
+            if (condition instanceof Condition.VisitedUrl u) {
+                return visited(u);
+            }
             if (condition instanceof Condition.LastValue v) {
                 String currency = v.currencyCode() == null ? "" : " AND f.last_currency_code = " + param(v.currencyCode());
                 return fact(null, "f.has_abandoned" + currency + " AND f.last_total " + v.operator().sql() + " " + param(v.amount()));
@@ -190,6 +230,36 @@ public final class SegmentQuery {
                         + "lower(" + param(st.text()) + ")");
             }
             throw new IllegalArgumentException("unknown condition " + condition);
+        }
+
+        /**
+         * The pattern is matched against the URL dictionary first (one row per distinct URL), and
+         * only the counts of the matching URL ids are summed, through their index.
+         */
+        private String visited(Condition.VisitedUrl u) {
+            if (rowOnly) {
+                throw new IllegalStateException("visited-URL leaves are not contact_fact predicates");
+            }
+            String store = u.storeId() != null ? u.storeId() : scope;
+            String column = u.pattern().target() == org.relance.kit.url.UrlPattern.Target.WHOLE_URL ? "p.url" : "p.path_and_query";
+            StringBuilder urls = new StringBuilder("SELECT p.url_id FROM page_url p WHERE ");
+            if (!store.isEmpty()) {
+                urls.append("p.store_id = ").append(param(store)).append(" AND ");
+            }
+            urls.append(column).append(" ILIKE ").append(param(u.pattern().sqlLike())).append(" ESCAPE '\\'");
+            String days = "";
+            if (u.withinDays() > 0) {
+                days = " AND v.day >= (now() AT TIME ZONE 'UTC')::date - " + param(u.withinDays() - 1) + "::int";
+            } else if (u.fromDay() != null) {
+                days = " AND v.day >= " + param(u.fromDay().toString()) + "::date";
+            }
+            long min = Math.max(1, u.minCount());
+            if (oneContact) {
+                return "((SELECT coalesce(sum(v.views), 0) FROM contact_page_day v WHERE v.contact_id = c.contact_id AND v.url_id IN ("
+                        + urls + ")" + days + ") >= " + param(min) + "::bigint)";
+            }
+            return "c.contact_id IN (SELECT v.contact_id FROM contact_page_day v WHERE v.url_id IN (" + urls + ")" + days
+                    + " GROUP BY v.contact_id HAVING sum(v.views) >= " + param(min) + "::bigint)";
         }
 
         private String join(List<Condition> children, String operator) {

@@ -16,6 +16,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.relance.api.cart.v1.CartEvent;
 import org.relance.api.cart.v1.MutinyCartServiceGrpc;
+import org.relance.api.cart.v1.MutinyPageViewServiceGrpc;
+import org.relance.api.cart.v1.WatchPageEventsRequest;
 import org.relance.api.cart.v1.WatchCartEventsRequest;
 import org.relance.api.transaction.v1.MutinyTransactionServiceGrpc;
 import org.relance.api.transaction.v1.TransactionEvent;
@@ -23,7 +25,7 @@ import org.relance.api.transaction.v1.WatchTransactionEventsRequest;
 import org.relance.segment.persistence.FactsStore;
 
 /**
- * Follows the cart and transaction event streams from the stored positions and applies them to
+ * Follows the cart, transaction and page event streams from the stored positions and applies them to
  * the facts in batches (up to 500 events, or what arrived within 20 ms), one batch written at a
  * time while the next ones wait in a bounded buffer. When a stream breaks
  * (a service restarts, the network blips), it reconnects with back-off from the position stored
@@ -38,17 +40,21 @@ public class StreamConsumers {
 
     private final MutinyCartServiceGrpc.MutinyCartServiceStub carts;
     private final MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions;
+    private final MutinyPageViewServiceGrpc.MutinyPageViewServiceStub pages;
     private final FactsStore facts;
     private final boolean enabled;
     private final AtomicLong lastBatchNanos = new AtomicLong(System.nanoTime());
     private volatile Cancellable cartSubscription;
     private volatile Cancellable transactionSubscription;
+    private volatile Cancellable pageSubscription;
 
     public StreamConsumers(@GrpcClient("cart") MutinyCartServiceGrpc.MutinyCartServiceStub carts,
                            @GrpcClient("transaction") MutinyTransactionServiceGrpc.MutinyTransactionServiceStub transactions,
+                           @GrpcClient("cart") MutinyPageViewServiceGrpc.MutinyPageViewServiceStub pages,
                            FactsStore facts, @ConfigProperty(name = "relance.segment.consume", defaultValue = "true") boolean enabled) {
         this.carts = carts;
         this.transactions = transactions;
+        this.pages = pages;
         this.facts = facts;
         this.enabled = enabled;
     }
@@ -63,22 +69,36 @@ public class StreamConsumers {
         stop();
     }
 
-    /** Starts (or restarts) both consumers from the stored positions. */
+    /** Starts (or restarts) the three consumers from the stored positions. */
     public synchronized void start() {
         stop();
+        pageSubscription = follow("page", FactsStore.PAGE,
+                after -> pages.watchPageEvents(WatchPageEventsRequest.newBuilder().setAfterSequence(after).build())
+                        .map(r -> r.getEvent()),
+                facts::applyPageEvents, false);
+        startCommerce();
+    }
+
+    /**
+     * Starts (or restarts) the cart and transaction consumers alone: a rebuild replays those two
+     * streams while the page consumer goes on (page-visit facts are kept, see
+     * {@link FactsStore#clear()}).
+     */
+    public synchronized void startCommerce() {
+        stopCommerce();
         lastBatchNanos.set(System.nanoTime());
         cartSubscription = follow("cart", FactsStore.CART,
                 after -> carts.watchCartEvents(WatchCartEventsRequest.newBuilder().setAfterSequence(after).build())
                         .map(r -> r.getEvent()),
-                facts::applyCartEvents);
+                facts::applyCartEvents, true);
         transactionSubscription = follow("transaction", FactsStore.TRANSACTION,
                 after -> transactions.watchTransactionEvents(WatchTransactionEventsRequest.newBuilder().setAfterSequence(after).build())
                         .map(r -> r.getEvent()),
-                facts::applyTransactionEvents);
+                facts::applyTransactionEvents, true);
     }
 
-    /** Stops both consumers. */
-    public synchronized void stop() {
+    /** Stops the cart and transaction consumers. */
+    public synchronized void stopCommerce() {
         if (cartSubscription != null) {
             cartSubscription.cancel();
             cartSubscription = null;
@@ -89,13 +109,28 @@ public class StreamConsumers {
         }
     }
 
-    /** Nanoseconds since a batch was last applied or a stream last failed (rebuild waits for quiet). */
+    /** Stops the three consumers. */
+    public synchronized void stop() {
+        stopCommerce();
+        if (pageSubscription != null) {
+            pageSubscription.cancel();
+            pageSubscription = null;
+        }
+    }
+
+    /** Nanoseconds since a cart or transaction batch was last applied or a stream last failed (rebuild waits for quiet). */
     public long idleNanos() {
         return System.nanoTime() - lastBatchNanos.get();
     }
 
+    private void quiet(boolean commerce) {
+        if (commerce) {
+            lastBatchNanos.set(System.nanoTime());
+        }
+    }
+
     private <E> Cancellable follow(String name, String stream, Function<Long, Multi<E>> watch,
-                                   Function<List<E>, Uni<Long>> apply) {
+                                   Function<List<E>, Uni<Long>> apply, boolean commerce) {
         return Multi.createFrom().deferred(() -> Multi.createFrom().uni(facts.position(stream))
                         .onItem().transformToMultiAndConcatenate(position -> watch.apply(position)))
                 .onCompletion().failWith(() -> new IllegalStateException("the stream ended"))
@@ -103,8 +138,8 @@ public class StreamConsumers {
                 // Batches close on time whatever the demand: keep them while the previous one is written.
                 .onOverflow().buffer(BUFFERED_BATCHES)
                 .select().where(batch -> !batch.isEmpty())
-                .onItem().transformToUniAndConcatenate(batch -> apply.apply(batch).invoke(p -> lastBatchNanos.set(System.nanoTime())))
-                .onFailure().invoke(e -> lastBatchNanos.set(System.nanoTime()))
+                .onItem().transformToUniAndConcatenate(batch -> apply.apply(batch).invoke(p -> quiet(commerce)))
+                .onFailure().invoke(e -> quiet(commerce))
                 .onFailure().invoke(e -> LOG.warnf("%s event stream interrupted (%s), resuming from the stored position", name,
                         e.toString()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(1)).indefinitely()

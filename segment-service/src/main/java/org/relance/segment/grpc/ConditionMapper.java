@@ -7,12 +7,14 @@ import java.util.Map;
 import org.relance.api.segment.v1.SegmentCondition;
 import org.relance.kit.error.Violations;
 import org.relance.kit.grpc.Moneys;
+import org.relance.kit.url.UrlPattern;
 import org.relance.segment.domain.Condition;
 
 /**
  * Segment conditions from the proto tree, validated: an empty tree or group, an operator that
  * does not fit its condition, a tree deeper than 10 or larger than 100 nodes, a negative count or
- * amount, a text over 500 characters: each is a field violation. Stores named are collected for
+ * amount, a text over 500 characters, an invalid URL pattern (with its reason), both within_days
+ * and since on a visited URL: each is a field violation. Stores named are collected for
  * the existence check.
  */
 public final class ConditionMapper {
@@ -60,6 +62,13 @@ public final class ConditionMapper {
                 Instant since = h.hasSince() ? Instant.ofEpochSecond(h.getSince().getSeconds(), h.getSince().getNanos()) : null;
                 return new Condition.HasPurchased(store(h.getStoreId(), field + ".has_purchased.store_id"), since);
             }
+            case HAS_URL_TRACKED_PURCHASE: {
+                var h = c.getHasUrlTrackedPurchase();
+                Instant since = h.hasSince() ? Instant.ofEpochSecond(h.getSince().getSeconds(), h.getSince().getNanos()) : null;
+                return new Condition.HasUrlTrackedPurchase(store(h.getStoreId(), field + ".has_url_tracked_purchase.store_id"), since);
+            }
+            case VISITED_URL:
+                return visitedUrl(c.getVisitedUrl(), field + ".visited_url");
             case LAST_ABANDONED_CART_VALUE: {
                 var value = c.getLastAbandonedCartValue();
                 String f = field + ".last_abandoned_cart_value";
@@ -116,6 +125,29 @@ public final class ConditionMapper {
                 v.add(field, "no condition set");
                 return new Condition.And(List.of());
         }
+    }
+
+    private Condition visitedUrl(SegmentCondition.VisitedUrl u, String f) {
+        java.util.Optional<String> problem = UrlPattern.problem(u.getUrlPattern());
+        problem.ifPresent(reason -> v.add(f + ".url_pattern", reason));
+        if (u.getMinCount() < 0) {
+            v.add(f + ".min_count", "must not be negative");
+        }
+        if (u.getWithinDays() < 0) {
+            v.add(f + ".within_days", "must not be negative");
+        } else if (u.getWithinDays() > 36_600) {
+            v.add(f + ".within_days", "must be at most 36600 days");
+        }
+        if (u.getWithinDays() > 0 && u.hasSince()) {
+            v.add(f + ".since", "give at most one of within_days and since");
+        }
+        java.time.LocalDate from = u.hasSince()
+                ? java.time.LocalDate.ofInstant(Instant.ofEpochSecond(u.getSince().getSeconds(), u.getSince().getNanos()), java.time.ZoneOffset.UTC)
+                : null;
+        String store = store(u.getStoreId(), f + ".store_id");
+        // An invalid pattern is reported above; the placeholder keeps the tree whole until the refusal.
+        UrlPattern pattern = problem.isPresent() ? UrlPattern.parse("*") : UrlPattern.parse(u.getUrlPattern());
+        return new Condition.VisitedUrl(pattern, Math.max(1, u.getMinCount()), Math.max(0, u.getWithinDays()), from, store);
     }
 
     private List<Condition> children(List<SegmentCondition> list, String field, int depth) {

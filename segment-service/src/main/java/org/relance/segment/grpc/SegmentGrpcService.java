@@ -189,10 +189,10 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
                 .invoke(p -> {
                     reached[0] = p[0];
                     reached[1] = p[1];
-                    consumers.stop();
+                    consumers.stopCommerce();
                 })
                 .chain(() -> facts.clear())
-                .invoke(consumers::start)
+                .invoke(consumers::startCommerce)
                 // Caught up once both streams are back where the facts were, and no batch came for half a second.
                 .chain(() -> facts.positions()
                         .map(p -> p[0] >= reached[0] && p[1] >= reached[1] && consumers.idleNanos() > Duration.ofMillis(500).toNanos())

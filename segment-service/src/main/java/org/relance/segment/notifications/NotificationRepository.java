@@ -94,8 +94,9 @@ public class NotificationRepository {
 
     /**
      * Skips pending notifications (not being delivered right now) whose cart was bought or
-     * reopened, or whose contact bought in the store after the cart's last change: a purchase
-     * cancels pending reminders at once, not at their next attempt.
+     * reopened, or whose contact bought in the store after the cart's last change (a transaction,
+     * or a URL-tracked purchase: a thank-you page after the cart page): a purchase cancels pending
+     * reminders at once, not at their next attempt.
      */
     public Uni<Long> cancelOvertaken(Instant now) {
         return Reactive.uni(database.withConnection(c -> Sql.update(c, "UPDATE notification n SET state = 3, "
@@ -103,7 +104,9 @@ public class NotificationRepository {
                 + "complete_time = $1, next_attempt_time = NULL FROM cart_fact f "
                 + "WHERE n.state = 1 AND (n.lease_until IS NULL OR n.lease_until < $1) AND f.store_id = n.store_id AND f.cart_id = n.cart_id "
                 + "AND (f.state <> 2 OR f.episode <> n.episode OR EXISTS (SELECT 1 FROM purchase_fact p WHERE p.contact_id = n.contact_id "
-                + "AND p.store_id = n.store_id AND p.occur_time > f.update_time))", now)).next());
+                + "AND p.store_id = n.store_id AND p.occur_time > f.update_time) "
+                + "OR EXISTS (SELECT 1 FROM cart_fact u WHERE u.contact_id = n.contact_id AND u.store_id = n.store_id AND u.source = 2 "
+                + "AND u.convert_time > f.update_time))", now)).next());
     }
 
     /** Leases up to {@code limit} pending notifications whose next attempt is due, for {@code lease}. */
@@ -187,7 +190,9 @@ public class NotificationRepository {
         return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT k.contact_id IS NOT NULL AS known, "
                         + "coalesce(k.email, '') <> '' AS has_email, coalesce(k.consent_state, 0) = 1 AS consented, "
                         + "EXISTS (SELECT 1 FROM suppression s WHERE s.subject = 'contact:' || $1) AS suppressed, "
-                        + "EXISTS (SELECT 1 FROM purchase_fact p WHERE p.contact_id = $1 AND p.store_id = $2 AND p.occur_time > $3) AS bought "
+                        + "(EXISTS (SELECT 1 FROM purchase_fact p WHERE p.contact_id = $1 AND p.store_id = $2 AND p.occur_time > $3) "
+                        + "OR EXISTS (SELECT 1 FROM cart_fact u WHERE u.contact_id = $1 AND u.store_id = $2 AND u.source = 2 "
+                        + "AND u.convert_time > $3)) AS bought "
                         + "FROM (SELECT 1) x LEFT JOIN contact k ON k.contact_id = $1",
                 row -> new TriggerChecks.ContactState(row.get("known", Boolean.class), row.get("has_email", Boolean.class),
                         row.get("consented", Boolean.class), row.get("suppressed", Boolean.class), row.get("bought", Boolean.class)),
@@ -298,8 +303,9 @@ public class NotificationRepository {
         String sql = "SELECT f.store_id, f.cart_id, f.site_id, f.contact_id, f.state, f.status, f.total, f.currency_code, f.items::text AS items, "
                 + "f.episode, f.update_time, f.abandon_time, f.convert_time, coalesce(c.email, '') <> '' AS has_email, "
                 + "c.consent_state = 1 AS consented, EXISTS (SELECT 1 FROM suppression s WHERE s.subject = 'contact:' || f.contact_id) AS suppressed, "
-                + "EXISTS (SELECT 1 FROM purchase_fact p WHERE p.contact_id = f.contact_id AND p.store_id = f.store_id "
-                + "AND p.occur_time > f.update_time) AS bought, EXISTS (SELECT 1 FROM notification x WHERE x.trigger_id = " + trigger
+                + "(EXISTS (SELECT 1 FROM purchase_fact p WHERE p.contact_id = f.contact_id AND p.store_id = f.store_id "
+                + "AND p.occur_time > f.update_time) OR EXISTS (SELECT 1 FROM cart_fact u WHERE u.contact_id = f.contact_id "
+                + "AND u.store_id = f.store_id AND u.source = 2 AND u.convert_time > f.update_time)) AS bought, EXISTS (SELECT 1 FROM notification x WHERE x.trigger_id = " + trigger
                 + " AND x.store_id = f.store_id AND x.cart_id = f.cart_id AND x.episode = f.episode) AS notified "
                 + "FROM cart_fact f JOIN contact c ON c.contact_id = f.contact_id WHERE " + filters
                 + " ORDER BY f.store_id, f.cart_id OFFSET " + offset + " LIMIT " + limit;

@@ -144,13 +144,17 @@ public class ContactRepository {
                         storeId, visitorId, entry.getKey().contactId(), now).thenReturn(entry))));
     }
 
-    /** What the local part of an erasure removed. */
-    public record LocalErasure(long contacts, long facts, long visitors, String emailHash, Instant time) {
+    /**
+     * What the local part of an erasure removed; {@code pageViews} counts page-visit fact rows
+     * (daily counts per URL of the contact, and of its visitors not linked yet).
+     */
+    public record LocalErasure(long contacts, long facts, long visitors, long pageViews, String emailHash, Instant time) {
     }
 
     /**
      * Suppresses the contact (id, and e-mail hash) first, then deletes it, its notifications, its
-     * visitor links and every fact about it. Repeating it is harmless.
+     * visitor links, its page-visit facts (its visitors' uncounted views included) and every fact
+     * about it. Repeating it is harmless.
      */
     public Uni<LocalErasure> eraseLocal(String contactId, String email) {
         Instant now = Instants.now(clock);
@@ -160,12 +164,19 @@ public class ContactRepository {
                         new String[] {"contact:" + contactId, hash == null ? null : "email:" + hash}, now)
                 // Its notifications go too: payloads hold the e-mail address and names (attempts cascade).
                 .then(Sql.update(c, "DELETE FROM notification WHERE contact_id = $1", contactId))
-                .then(Sql.update(c, "DELETE FROM visitor_link WHERE contact_id = $1", contactId))
-                .flatMap(visitors -> Sql.update(c, "DELETE FROM cart_fact WHERE contact_id = $1", contactId)
-                        .flatMap(carts -> Sql.update(c, "DELETE FROM purchase_fact WHERE contact_id = $1", contactId)
-                                .flatMap(purchases -> Sql.update(c, "DELETE FROM contact_fact WHERE contact_id = $1", contactId)
-                                        .flatMap(facts -> Sql.update(c, "DELETE FROM contact WHERE contact_id = $1", contactId)
-                                                .map(contacts -> new LocalErasure(contacts, carts + purchases + facts, visitors, hash, now))))))));
+                // Views of its visitors whose link has not come through the page stream yet.
+                .then(Sql.update(c, "DELETE FROM visitor_page_day d USING (SELECT store_id, visitor_id FROM visitor_link WHERE contact_id = $1 "
+                        + "UNION SELECT store_id, visitor_id FROM page_visitor WHERE contact_id = $1) k "
+                        + "WHERE d.store_id = k.store_id AND d.visitor_id = k.visitor_id", contactId))
+                .flatMap(pending -> Sql.update(c, "DELETE FROM contact_page_day WHERE contact_id = $1", contactId)
+                        .flatMap(visits -> Sql.update(c, "DELETE FROM page_visitor WHERE contact_id = $1", contactId)
+                                .then(Sql.update(c, "DELETE FROM visitor_link WHERE contact_id = $1", contactId))
+                                .flatMap(visitors -> Sql.update(c, "DELETE FROM cart_fact WHERE contact_id = $1", contactId)
+                                        .flatMap(carts -> Sql.update(c, "DELETE FROM purchase_fact WHERE contact_id = $1", contactId)
+                                                .flatMap(purchases -> Sql.update(c, "DELETE FROM contact_fact WHERE contact_id = $1", contactId)
+                                                        .flatMap(facts -> Sql.update(c, "DELETE FROM contact WHERE contact_id = $1", contactId)
+                                                                .map(contacts -> new LocalErasure(contacts, carts + purchases + facts, visitors,
+                                                                        visits + pending, hash, now))))))))));
     }
 
     private static Mono<Boolean> suppressed(io.r2dbc.spi.Connection c, String contactId, String email) {

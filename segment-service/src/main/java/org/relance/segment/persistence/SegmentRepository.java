@@ -81,7 +81,7 @@ public class SegmentRepository {
 
     /** Whether one contact matches; NOT_FOUND when it is not a contact. */
     public Uni<Boolean> matches(String contactId, Condition condition, String storeId) {
-        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2);
+        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2, true);
         List<Object> args = new ArrayList<>();
         args.add(contactId);
         args.addAll(q.parameters());
