@@ -9,7 +9,12 @@
 // or {"ok":false,"error":...} with exit code 1.
 //
 // Environment: RELANCE_CONTACT_TOKEN (identify), RELANCE_FOREIGN_BASE (foreign-origin),
-// RELANCE_CHROMIUM (default /usr/bin/chromium).
+// RELANCE_EMAIL (url-purchase: identify the buyer at the end), RELANCE_CHROMIUM (default
+// /usr/bin/chromium).
+//
+// Every page with the tracker records a page view (type "pageview") unless told not to; the cart
+// scenarios below count only the other submits, and those that need a page to send nothing but
+// their own calls turn page views off for it (newContext(browser, { pageViews: false })).
 
 import { chromium } from 'playwright-core';
 import { randomBytes } from 'node:crypto';
@@ -72,8 +77,9 @@ function watch(context) {
   });
 }
 
-async function newContext(browser) {
+async function newContext(browser, { pageViews = true } = {}) {
   const context = await browser.newContext();
+  if (!pageViews) await context.addInitScript(() => { window.RelancePageViews = false; });
   watch(context);
   return context;
 }
@@ -95,12 +101,15 @@ async function waitFor(what, predicate, ms = 10_000) {
 }
 
 const answered = () => obs.sends.filter((s) => s.status !== null);
-const submitsSent = (filter = () => true) => {
+const everySubmitSent = (filter = () => true) => {
   // The same submit can travel twice (beacon, retry); count it once, in first-sent order.
   const seen = new Map();
   for (const s of obs.sends.filter(filter)) for (const sub of s.body?.submits || []) if (!seen.has(sub.id)) seen.set(sub.id, sub);
   return [...seen.values()];
 };
+// Submits made by the page's calls (page views left out).
+const submitsSent = (filter) => everySubmitSent(filter).filter((s) => s.type !== 'pageview');
+const viewsSent = () => everySubmitSent().filter((s) => s.type === 'pageview');
 
 function expectAllAnswered204(state) {
   expect(state.pending === 0, `tracker still holds ${state.pending} unsent submit(s)`);
@@ -207,7 +216,7 @@ const scenarios = {
 
   async 'beacon-on-hide'(browser) {
     const cartId = `BCN-${run}`;
-    const context = await newContext(browser);
+    const context = await newContext(browser, { pageViews: false });
     const page = await context.newPage();
     await page.goto(fixture('tracker-only.html', `?run=${run}`));
     const submitId = await page.evaluate((idCart) => {
@@ -237,7 +246,7 @@ const scenarios = {
 
   async 'offline-then-retry'(browser) {
     const cartId = `OFF-${run}`;
-    const context = await newContext(browser);
+    const context = await newContext(browser, { pageViews: false });
     const unreachable = (route) => route.abort('internetdisconnected');
     await context.route('**/t/**', unreachable);
     const page = await context.newPage();
@@ -262,7 +271,7 @@ const scenarios = {
 
   async 'duplicate-submit'(browser) {
     const cartId = `DUP-${run}`;
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser, { pageViews: false })).newPage();
     await page.goto(fixture('tracker-only.html', `?run=${run}`));
     await page.evaluate((idCart) => {
       const E = window.Relance;
@@ -391,6 +400,115 @@ const scenarios = {
       purchasedCart: { idCart: bought.id, items: bought.lines },
       transactionId, email, screenshots: [cartShot, thankShot]
     };
+  },
+
+  // ---- page views (seed 004): a shop whose pages carry the script tag and make no call
+
+  async 'url-purchase'(browser) {
+    const page = await (await newContext(browser)).newPage();
+    for (const name of ['shop/product.html', 'shop/cart.html', 'shop/thank-you.html?order=1']) {
+      await page.goto(fixture(name));
+      await settle(page);
+    }
+    const email = process.env.RELANCE_EMAIL;
+    if (email) {
+      await page.evaluate((e) => window.Relance.Identify({ email: e, firstName: 'Url' }), email);
+    }
+    const { state } = await settle(page);
+    expectAllAnswered204(state);
+    const views = viewsSent().map((v) => v.args.url.replace(fixtureBase, ''));
+    expect(JSON.stringify(views) === JSON.stringify(['/shop/product.html', '/shop/cart.html', '/shop/thank-you.html?order=1']),
+      `page views sent: ${JSON.stringify(views)}`);
+    expect(submitsSent().length === (email ? 1 : 0), `the pages made calls: ${JSON.stringify(submitsSent())}`);
+    expect(obs.warnings.length === 0, `unexpected warnings: ${JSON.stringify(obs.warnings)}`);
+    return { visitorId: state.visitorId, views, state, screenshot: await shot(page, 'thank-you') };
+  },
+
+  async 'url-abandon'(browser) {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(fixture('shop/product.html'));
+    await settle(page);
+    await page.goto(fixture('shop/cart.html'));
+    const { state } = await settle(page);
+    expectAllAnswered204(state);
+    // The shopper leaves for a page without the tracker and never comes back.
+    await page.goto(fixture('no-tracker.html'));
+    return { visitorId: state.visitorId, views: viewsSent().length, state };
+  },
+
+  async spa(browser) {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(fixture('app/index.html'));
+    await settle(page);
+    const step = async (what, n, act) => {
+      await act();
+      await waitFor(what, () => viewsSent().length >= n);
+      await settle(page);
+    };
+    await step('the products view', 2, () => page.getByRole('link', { name: 'Products' }).click());
+    await step('the product view', 3, () => page.getByRole('link', { name: 'HDMI cable' }).click());
+    // Not views: a fragment change (which also fires popstate), and replaceState to the same address.
+    await page.evaluate(() => { location.hash = '#reviews'; });
+    await page.evaluate(() => history.replaceState({ tab: 'reviews' }, '', location.href));
+    await step('the cart view', 4, () => page.getByRole('link', { name: 'Cart' }).click());
+    // Back: a popstate to the product page, seen again.
+    await step('the view after Back', 5, () => page.goBack());
+    await page.waitForTimeout(300);
+    const { state } = await settle(page);
+    expectAllAnswered204(state);
+    const views = viewsSent().map((v) => ({ path: new URL(v.args.url).pathname + new URL(v.args.url).hash, title: v.args.title,
+      referrer: v.args.referrer.replace(fixtureBase, '') }));
+    const wanted = [['/app/index.html', 'Home – App shop'], ['/app/products', 'Products – App shop'],
+      ['/app/products/42', 'HDMI cable – App shop'], ['/app/cart', 'Cart – App shop'], ['/app/products/42#reviews', 'HDMI cable – App shop']];
+    expect(JSON.stringify(views.map((v) => [v.path, v.title])) === JSON.stringify(wanted), `page views sent: ${JSON.stringify(views)}`);
+    expect(views[2].referrer === '/app/products', `an app view's referrer is the previous view: ${JSON.stringify(views[2])}`);
+    return { visitorId: state.visitorId, views, state };
+  },
+
+  async 'page-opt-out'(browser) {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(fixture('shop/private-meta.html'));
+    const first = await settle(page);
+    await page.goto(fixture('shop/private-flag.html'));
+    // A navigation inside an opted-out page is no view either.
+    await page.evaluate(() => history.pushState({}, '', location.pathname + '?tab=2'));
+    await page.waitForTimeout(300);
+    const { state } = await settle(page);
+    expect(first.state.visitorId === state.visitorId, 'the visitor changed between the pages');
+    expect(obs.sends.length === 0 && state.pending === 0, `opted-out pages sent ${JSON.stringify(obs.sends.map((s) => s.body))}`);
+    return { visitorId: state.visitorId, state };
+  },
+
+  async 'site-off'(browser) {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(fixture('shop/product.html'));
+    const pageViewsConfig = await page.evaluate(() => window.__relanceConfig.pageViews);
+    await settle(page);
+    await page.goto(fixture('shop/cart.html'));
+    await page.waitForTimeout(300);
+    const { state } = await settle(page);
+    expect(pageViewsConfig === false, `the edge's configuration says pageViews: ${pageViewsConfig}`);
+    expect(obs.sends.length === 0 && state.pending === 0, `a site without page views sent ${JSON.stringify(obs.sends.map((s) => s.body))}`);
+    return { visitorId: state.visitorId, state };
+  },
+
+  async 'pageview-beacon'(browser) {
+    const context = await newContext(browser);
+    // Only a beacon can deliver: every fetch of the tracker fails as if the network dropped it.
+    await context.addInitScript(() => { window.fetch = () => Promise.reject(new TypeError('Failed to fetch')); });
+    const page = await context.newPage();
+    await page.goto(fixture('shop/cart.html'));
+    await page.waitForFunction(() => (JSON.parse(localStorage.getItem('_rl_q') || '[]')).some((s) => s.type === 'pageview'));
+    const { viewId, visitorId } = await page.evaluate(() => ({
+      viewId: JSON.parse(localStorage.getItem('_rl_q')).find((s) => s.type === 'pageview').id,
+      visitorId: window.Relance._state().visitorId
+    }));
+    // Leaving: pagehide sends the stored view with navigator.sendBeacon.
+    await page.goto(fixture('no-tracker.html'));
+    await waitFor('the page-hide beacon', () => obs.sends.some((s) => s.kind !== 'fetch'));
+    expect(!obs.sends.some((s) => s.kind === 'fetch'), 'a fetch got out; the test proves nothing');
+    const beacon = obs.sends.find((s) => s.kind !== 'fetch');
+    return { visitorId, viewId, beacon: { kind: beacon.kind, contentType: beacon.contentType, status: beacon.status, failure: beacon.failure } };
   }
 };
 

@@ -8,16 +8,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,6 +33,7 @@ import org.relance.api.transaction.v1.GetTransactionRequest;
 import org.relance.api.transaction.v1.Transaction;
 import org.relance.edge.support.EdgeClient;
 import org.relance.edge.support.FixtureServer;
+import org.relance.edge.support.Scenarios;
 import org.relance.edge.support.Services;
 import org.relance.kit.error.Violations;
 import org.relance.kit.grpc.Moneys;
@@ -55,7 +52,6 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTestResource(Services.class)
 class EdgeBrowserIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path BROWSER = Path.of(System.getProperty("relance.browser.dir", "src/test/browser"));
     private static FixtureServer fixtures;
 
     private EdgeClient edge;
@@ -65,7 +61,7 @@ class EdgeBrowserIT {
     static void serveFixtures() {
         String edgeBase = "http://localhost:" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
                 .getValue("quarkus.http.test-port", Integer.class);
-        fixtures = new FixtureServer(BROWSER.resolve("fixtures").toAbsolutePath(), edgeBase);
+        fixtures = new FixtureServer(Scenarios.BROWSER.resolve("fixtures").toAbsolutePath(), edgeBase);
     }
 
     @AfterAll
@@ -87,22 +83,7 @@ class EdgeBrowserIT {
 
     /** Runs one scenario in Chromium; answers its last stdout line, after checking it says ok. */
     private JsonNode scenario(String name, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder("node", "scenario.mjs", name, fixtures.base(), edge.base)
-                .directory(BROWSER.toFile()).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        Path log = Files.createTempFile("relance-scenario-" + name, ".log");
-        builder.redirectOutput(log.toFile());
-        Process process = builder.start();
-        if (!process.waitFor(90, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError(name + " did not finish in 90 s:\n" + Files.readString(log));
-        }
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-        assertThat(process.exitValue()).as(name + " output:\n" + String.join("\n", lines)).isZero();
-        JsonNode result = JSON.readTree(last);
-        assertThat(result.path("ok").asBoolean()).as(last).isTrue();
-        return result;
+        return Scenarios.run(name, fixtures.base(), edge.base, env);
     }
 
     private JsonNode scenario(String name) throws IOException, InterruptedException {

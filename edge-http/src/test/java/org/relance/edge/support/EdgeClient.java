@@ -15,6 +15,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.relance.api.cart.v1.CartServiceGrpc;
 import org.relance.api.cart.v1.CreateSiteRequest;
 import org.relance.api.cart.v1.CreateStoreRequest;
+import org.relance.api.cart.v1.PageViewServiceGrpc;
 import org.relance.api.cart.v1.Site;
 import org.relance.api.cart.v1.Store;
 import org.relance.api.cart.v1.StoreServiceGrpc;
@@ -36,6 +37,7 @@ public final class EdgeClient implements AutoCloseable {
     public final String base;
     public final StoreServiceGrpc.StoreServiceBlockingStub stores;
     public final CartServiceGrpc.CartServiceBlockingStub carts;
+    public final PageViewServiceGrpc.PageViewServiceBlockingStub pageViews;
     public final TransactionServiceGrpc.TransactionServiceBlockingStub transactions;
     public final ContactServiceGrpc.ContactServiceBlockingStub contacts;
     public final SegmentServiceGrpc.SegmentServiceBlockingStub segments;
@@ -48,6 +50,7 @@ public final class EdgeClient implements AutoCloseable {
         segmentChannel = ManagedChannelBuilder.forAddress("localhost", Services.segmentPort()).usePlaintext().build();
         stores = StoreServiceGrpc.newBlockingStub(cartChannel).withCallCredentials(token);
         carts = CartServiceGrpc.newBlockingStub(cartChannel).withCallCredentials(token);
+        pageViews = PageViewServiceGrpc.newBlockingStub(cartChannel).withCallCredentials(token);
         transactions = TransactionServiceGrpc.newBlockingStub(transactionChannel).withCallCredentials(token);
         contacts = ContactServiceGrpc.newBlockingStub(segmentChannel).withCallCredentials(token);
         segments = SegmentServiceGrpc.newBlockingStub(segmentChannel).withCallCredentials(token);
