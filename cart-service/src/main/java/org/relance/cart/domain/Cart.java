@@ -15,7 +15,7 @@ public record Cart(String storeId, String cartId, String siteId, String visitorI
                    CartState state, String status, BigDecimal totalPrice, String currencyCode,
                    List<CartItem> items, int episode, boolean recovered, ConversionOutcome outcome,
                    String transactionId, Instant createTime, Instant updateTime, Instant abandonTime,
-                   Instant convertTime) {
+                   Instant convertTime, CartSource source) {
 
     public Cart {
         requireNonNull(storeId, "storeId");
@@ -25,12 +25,13 @@ public record Cart(String storeId, String cartId, String siteId, String visitorI
         items = List.copyOf(items);
         requireNonNull(createTime, "createTime");
         requireNonNull(updateTime, "updateTime");
+        source = source == null ? CartSource.CALLS : source;
     }
 
     /** A new, empty, active cart. */
     public static Cart create(String storeId, String cartId, String currencyCode, Instant now) {
         return new Cart(storeId, cartId, null, null, null, CartState.ACTIVE, null, null, currencyCode,
-                List.of(), 0, false, null, null, now, now, null, null);
+                List.of(), 0, false, null, null, now, now, null, null, CartSource.CALLS);
     }
 
     /** The same cart without its items (what lifecycle events carry). */
@@ -62,6 +63,7 @@ public record Cart(String storeId, String cartId, String siteId, String visitorI
         private Instant updateTime;
         private Instant abandonTime;
         private Instant convertTime;
+        private CartSource source;
 
         private Builder(Cart c) {
             storeId = c.storeId;
@@ -82,6 +84,7 @@ public record Cart(String storeId, String cartId, String siteId, String visitorI
             updateTime = c.updateTime;
             abandonTime = c.abandonTime;
             convertTime = c.convertTime;
+            source = c.source;
         }
 
         public Builder siteId(String v) { siteId = v; return this; }
@@ -98,10 +101,11 @@ public record Cart(String storeId, String cartId, String siteId, String visitorI
         public Builder updateTime(Instant v) { updateTime = v; return this; }
         public Builder abandonTime(Instant v) { abandonTime = v; return this; }
         public Builder convertTime(Instant v) { convertTime = v; return this; }
+        public Builder source(CartSource v) { source = v; return this; }
 
         public Cart build() {
             return new Cart(storeId, cartId, siteId, visitorId, contactId, state, status, totalPrice, currencyCode,
-                    items, episode, recovered, outcome, transactionId, createTime, updateTime, abandonTime, convertTime);
+                    items, episode, recovered, outcome, transactionId, createTime, updateTime, abandonTime, convertTime, source);
         }
     }
 }

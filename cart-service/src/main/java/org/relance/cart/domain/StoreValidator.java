@@ -7,6 +7,7 @@ import java.time.ZoneId;
 import java.util.Currency;
 import java.util.regex.Pattern;
 import org.relance.kit.error.Violations;
+import org.relance.kit.url.UrlPattern;
 
 /** Rules for stores and sites. */
 public final class StoreValidator {
@@ -55,6 +56,43 @@ public final class StoreValidator {
     public static void checkRetention(String field, Duration d, Violations v) {
         if (d.compareTo(MIN_RETENTION) < 0 || d.compareTo(MAX_RETENTION) > 0) {
             v.add(field, "must be between 1 day and 3650 days");
+        }
+    }
+
+    public static void checkPurchaseWindow(String field, Duration d, Violations v) {
+        if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofDays(90)) > 0) {
+            v.add(field, "must be between 1 minute and 90 days");
+        }
+    }
+
+    /**
+     * The URL journey's patterns: both or neither, each a valid pattern (docs/url-patterns.md)
+     * that does not match every page, and not the same.
+     */
+    public static void checkUrlJourney(String cartField, String cartPattern, String thanksField, String thanksPattern,
+                                       Violations v) {
+        if (cartPattern.isEmpty() && thanksPattern.isEmpty()) {
+            return;
+        }
+        if (cartPattern.isEmpty() || thanksPattern.isEmpty()) {
+            v.add(cartPattern.isEmpty() ? cartField : thanksField,
+                    "is required when " + (cartPattern.isEmpty() ? thanksField : cartField)
+                            + " is set: a URL journey needs both the cart page and the thank-you page");
+            return;
+        }
+        boolean valid = true;
+        for (String[] p : new String[][] {{cartField, cartPattern}, {thanksField, thanksPattern}}) {
+            java.util.Optional<String> problem = UrlPattern.problem(p[1]);
+            if (problem.isPresent()) {
+                v.add(p[0], problem.get());
+                valid = false;
+            } else if (UrlPattern.parse(p[1]).matchesEverything()) {
+                v.add(p[0], "matches every page; name the page (for example /cart*)");
+                valid = false;
+            }
+        }
+        if (valid && UrlPattern.parse(cartPattern).text().equalsIgnoreCase(UrlPattern.parse(thanksPattern).text())) {
+            v.add(thanksField, "must differ from the cart page pattern");
         }
     }
 

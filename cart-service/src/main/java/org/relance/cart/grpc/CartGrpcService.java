@@ -139,6 +139,7 @@ public class CartGrpcService extends MutinyCartServiceGrpc.CartServiceImplBase {
                 .map(e -> EraseContactCartsResponse.newBuilder()
                         .setDeletedCartCount(e.carts())
                         .setDeletedVisitorCount(e.visitors())
+                        .setDeletedPageViewCount(e.pageViews())
                         .build());
     }
 

@@ -134,6 +134,8 @@ final class CartProtoMapper {
                 .setStatus(nullToEmpty(cart.status()))
                 .setEpisode(cart.episode())
                 .setRecovered(cart.recovered())
+                .setSource(cart.source() == org.relance.cart.domain.CartSource.URL
+                        ? org.relance.api.cart.v1.CartSource.CART_SOURCE_URL : org.relance.api.cart.v1.CartSource.CART_SOURCE_CALLS)
                 .setTransactionId(nullToEmpty(cart.transactionId()))
                 .setCreateTime(timestamp(cart.createTime()))
                 .setUpdateTime(timestamp(cart.updateTime()));

@@ -44,8 +44,9 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
     private static final int PAGE_DEFAULT = 100;
     private static final int PAGE_MAX = 1000;
     private static final List<String> STORE_FIELDS = List.of("display_name", "currency_code", "time_zone",
-            "abandonment_delay", "cart_retention");
-    private static final List<String> SITE_FIELDS = List.of("display_name", "allowed_origins", "tracking_mode", "restore_url");
+            "abandonment_delay", "cart_retention", "page_view_retention", "url_purchase_window");
+    private static final List<String> SITE_FIELDS = List.of("display_name", "allowed_origins", "tracking_mode", "restore_url",
+            "page_views_disabled", "cart_page_pattern", "thank_you_page_pattern");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final StoreRepository stores;
@@ -62,6 +63,8 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                             s.getCurrencyCode(), s.getTimeZone().isEmpty() ? "UTC" : s.getTimeZone(),
                             s.hasAbandonmentDelay() ? duration(s.getAbandonmentDelay()) : Store.DEFAULT_ABANDONMENT_DELAY,
                             s.hasCartRetention() ? duration(s.getCartRetention()) : Store.DEFAULT_CART_RETENTION,
+                            s.hasPageViewRetention() ? duration(s.getPageViewRetention()) : Store.DEFAULT_PAGE_VIEW_RETENTION,
+                            s.hasUrlPurchaseWindow() ? duration(s.getUrlPurchaseWindow()) : Store.DEFAULT_URL_PURCHASE_WINDOW,
                             Instant.EPOCH, Instant.EPOCH);
                     check(store);
                     return store;
@@ -88,6 +91,8 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                             paths.contains("time_zone") ? s.getTimeZone() : old.timeZone(),
                             paths.contains("abandonment_delay") ? duration(s.getAbandonmentDelay()) : old.abandonmentDelay(),
                             paths.contains("cart_retention") ? duration(s.getCartRetention()) : old.cartRetention(),
+                            paths.contains("page_view_retention") ? duration(s.getPageViewRetention()) : old.pageViewRetention(),
+                            paths.contains("url_purchase_window") ? duration(s.getUrlPurchaseWindow()) : old.urlPurchaseWindow(),
                             old.createTime(), old.updateTime());
                     check(merged);
                     return merged;
@@ -127,7 +132,8 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                     org.relance.api.cart.v1.Site s = request.getSite();
                     Site site = new Site(s.getSiteId(), s.getStoreId(),
                             s.getDisplayName().isEmpty() ? s.getSiteId() : s.getDisplayName(), newSiteKey(),
-                            s.getAllowedOriginsList(), trackingMode(s.getTrackingMode(), true), s.getRestoreUrl(), Instant.EPOCH, Instant.EPOCH);
+                            s.getAllowedOriginsList(), trackingMode(s.getTrackingMode(), true), s.getRestoreUrl(),
+                            s.getPageViewsDisabled(), s.getCartPagePattern(), s.getThankYouPagePattern(), Instant.EPOCH, Instant.EPOCH);
                     Violations v = new Violations();
                     StoreValidator.checkId("site.site_id", site.siteId(), v);
                     StoreValidator.checkId("site.store_id", site.storeId(), v);
@@ -156,6 +162,9 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                             paths.contains("allowed_origins") ? s.getAllowedOriginsList() : old.allowedOrigins(),
                             paths.contains("tracking_mode") ? trackingMode(s.getTrackingMode(), false) : old.trackingMode(),
                             paths.contains("restore_url") ? s.getRestoreUrl() : old.restoreUrl(),
+                            paths.contains("page_views_disabled") ? s.getPageViewsDisabled() : old.pageViewsDisabled(),
+                            paths.contains("cart_page_pattern") ? s.getCartPagePattern() : old.cartPagePattern(),
+                            paths.contains("thank_you_page_pattern") ? s.getThankYouPagePattern() : old.thankYouPagePattern(),
                             old.createTime(), old.updateTime());
                     Violations w = new Violations();
                     check(merged, w);
@@ -219,6 +228,8 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
         StoreValidator.checkTimeZone("store.time_zone", store.timeZone(), v);
         StoreValidator.checkDelay("store.abandonment_delay", store.abandonmentDelay(), v);
         StoreValidator.checkRetention("store.cart_retention", store.cartRetention(), v);
+        StoreValidator.checkRetention("store.page_view_retention", store.pageViewRetention(), v);
+        StoreValidator.checkPurchaseWindow("store.url_purchase_window", store.urlPurchaseWindow(), v);
         v.throwIfAny();
     }
 
@@ -231,6 +242,8 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
             StoreValidator.checkOrigin("site.allowed_origins[" + i + "]", site.allowedOrigins().get(i), v);
         }
         StoreValidator.checkRestoreUrl("site.restore_url", site.restoreUrl(), v);
+        StoreValidator.checkUrlJourney("site.cart_page_pattern", site.cartPagePattern(), "site.thank_you_page_pattern",
+                site.thankYouPagePattern(), v);
         if (site.trackingMode() == null) {
             v.add("site.tracking_mode", "must be TRACKING_MODE_TRANSACTIONS_ONLY or TRACKING_MODE_CARTS_AND_TRANSACTIONS");
         }
@@ -305,6 +318,8 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                 .setTimeZone(s.timeZone())
                 .setAbandonmentDelay(duration(s.abandonmentDelay()))
                 .setCartRetention(duration(s.cartRetention()))
+                .setPageViewRetention(duration(s.pageViewRetention()))
+                .setUrlPurchaseWindow(duration(s.urlPurchaseWindow()))
                 .setCreateTime(timestamp(s.createTime()))
                 .setUpdateTime(timestamp(s.updateTime()))
                 .build();
@@ -321,6 +336,9 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
                         ? org.relance.api.cart.v1.TrackingMode.TRACKING_MODE_TRANSACTIONS_ONLY
                         : org.relance.api.cart.v1.TrackingMode.TRACKING_MODE_CARTS_AND_TRANSACTIONS)
                 .setRestoreUrl(s.restoreUrl())
+                .setPageViewsDisabled(s.pageViewsDisabled())
+                .setCartPagePattern(s.cartPagePattern())
+                .setThankYouPagePattern(s.thankYouPagePattern())
                 .setCreateTime(timestamp(s.createTime()))
                 .setUpdateTime(timestamp(s.updateTime()))
                 .build();

@@ -30,9 +30,9 @@ public class DemoStore {
         }
         Instant now = Instant.EPOCH;
         Store store = new Store("demo", "Demo shop", "EUR", "Europe/Paris", DEMO_DELAY,
-                Store.DEFAULT_CART_RETENTION, now, now);
+                Store.DEFAULT_CART_RETENTION, Store.DEFAULT_PAGE_VIEW_RETENTION, Store.DEFAULT_URL_PURCHASE_WINDOW, now, now);
         Site site = new Site("demo-shop", "demo", "Demo shop web site", config.demo().siteKey(),
-                config.demo().allowedOrigins(), TrackingMode.CARTS_AND_TRANSACTIONS, DEMO_RESTORE_URL, now, now);
+                config.demo().allowedOrigins(), TrackingMode.CARTS_AND_TRANSACTIONS, DEMO_RESTORE_URL, false, "", "", now, now);
         stores.ensure(store, site).await().atMost(Duration.ofSeconds(30));
         LOG.infof("demo store 'demo' with site 'demo-shop' (key %s)", config.demo().siteKey());
     }

@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 import org.relance.cart.config.CartConfig;
 import org.relance.cart.domain.Store;
 import org.relance.cart.persistence.CartRepository;
+import org.relance.cart.persistence.PageViewRepository;
 import org.relance.cart.persistence.StoreRepository;
 import org.relance.kit.db.Database;
 import org.relance.kit.time.Instants;
@@ -31,8 +32,12 @@ public class RetentionPurge {
     private final Clock clock;
     private final int chunk;
 
-    public RetentionPurge(Database database, StoreRepository stores, CartRepository carts, Clock clock, CartConfig config) {
+    private final PageViewRepository pageViews;
+
+    public RetentionPurge(Database database, StoreRepository stores, CartRepository carts, PageViewRepository pageViews,
+                          Clock clock, CartConfig config) {
         this.database = database;
+        this.pageViews = pageViews;
         this.stores = stores;
         this.carts = carts;
         this.clock = clock;
@@ -61,9 +66,26 @@ public class RetentionPurge {
 
     private Mono<Long> purgeStore(Store store, Instant now) {
         Instant cutoff = now.minus(store.cartRetention());
+        Instant viewCutoff = now.minus(store.pageViewRetention());
         return chunk(store, cutoff, now)
                 .expand(n -> n >= chunk ? chunk(store, cutoff, now) : Mono.empty())
-                .reduce(0L, Long::sum);
+                .reduce(0L, Long::sum)
+                .flatMap(carts -> viewChunk(store, viewCutoff)
+                        .expand(n -> n >= chunk ? viewChunk(store, viewCutoff) : Mono.empty())
+                        .reduce(0L, Long::sum)
+                        .doOnNext(n -> {
+                            if (n > 0) {
+                                LOG.infof("purged %d page events of store %s past retention", n, store.storeId());
+                            }
+                        })
+                        .thenReturn(carts));
+    }
+
+    /** Raw page views past the store's page-view retention (the facts derived from them stay). */
+    private Mono<Long> viewChunk(Store store, Instant cutoff) {
+        return database.inTransaction(c -> Sql.query(c, "SELECT pg_try_advisory_xact_lock($1) AS mine",
+                        row -> row.get("mine", Boolean.class), LOCK).next()
+                .flatMap(mine -> mine ? pageViews.purge(c, store.storeId(), cutoff, chunk) : Mono.just(0L)));
     }
 
     private Mono<Long> chunk(Store store, Instant cutoff, Instant now) {

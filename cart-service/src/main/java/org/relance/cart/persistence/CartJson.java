@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.relance.cart.domain.Cart;
 import org.relance.cart.domain.CartItem;
+import org.relance.cart.domain.CartSource;
 import org.relance.cart.domain.CartState;
 import org.relance.cart.domain.ConversionOutcome;
 
@@ -63,6 +64,7 @@ final class CartJson {
         n.put("update_time", text(cart.updateTime()));
         n.put("abandon_time", text(cart.abandonTime()));
         n.put("convert_time", text(cart.convertTime()));
+        n.put("source", cart.source().code());
         return n.toString();
     }
 
@@ -74,7 +76,8 @@ final class CartJson {
                 n.get("currency_code").asText(), items == null || items.isNull() ? List.of() : items(items),
                 n.path("episode").asInt(), n.path("recovered").asBoolean(),
                 isNull(n, "outcome") ? null : ConversionOutcome.ofCode(n.get("outcome").asInt()), str(n, "transaction_id"),
-                time(n, "create_time"), time(n, "update_time"), time(n, "abandon_time"), time(n, "convert_time"));
+                time(n, "create_time"), time(n, "update_time"), time(n, "abandon_time"), time(n, "convert_time"),
+                CartSource.ofCode(n.path("source").asInt(1)));
     }
 
     private static ArrayNode itemsNode(List<CartItem> items) {

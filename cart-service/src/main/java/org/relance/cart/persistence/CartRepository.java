@@ -27,10 +27,12 @@ public class CartRepository {
     private final Clock clock;
 
     private final CartEventLog events;
+    private final PageEventLog pageEvents;
 
-    public CartRepository(Database database, Clock clock, CartEventLog events) {
+    public CartRepository(Database database, Clock clock, CartEventLog events, PageEventLog pageEvents) {
         this.database = database;
         this.events = events;
+        this.pageEvents = pageEvents;
         this.clock = clock;
     }
 
@@ -85,7 +87,9 @@ public class CartRepository {
                     }
                     return Sql.update(c, "INSERT INTO visitor_contact (store_id, visitor_id, contact_id, link_time) "
                             + "VALUES ($1, $2, $3, $4) ON CONFLICT (store_id, visitor_id) DO UPDATE SET contact_id = EXCLUDED.contact_id, "
-                            + "link_time = EXCLUDED.link_time", storeId, visitorId, contactId, now);
+                            + "link_time = EXCLUDED.link_time", storeId, visitorId, contactId, now)
+                            // In the page log, in order with the visitor's views (and before cart events: lock order).
+                            .then(pageEvents.appendLink(c, storeId, visitorId, contactId, now));
                 })
                 .thenMany(Sql.query(c, "UPDATE cart SET contact_id = $3 WHERE store_id = $1 AND visitor_id = $2 "
                         + "AND contact_id IS DISTINCT FROM $3 RETURNING " + CartRows.COLUMNS, CartRows::map, storeId, visitorId, contactId))
@@ -142,7 +146,7 @@ public class CartRepository {
     }
 
     /** What an erasure removed. */
-    public record Erasure(long carts, long visitors) {
+    public record Erasure(long carts, long visitors, long pageViews) {
     }
 
     /** Deletes a contact's carts (and its visitors' carts), their events, and suppresses further tracking. */
@@ -178,8 +182,12 @@ public class CartRepository {
                                                 + "(SELECT * FROM unnest($1::text[], $2::text[]))", cs, ci)
                                         .then(Sql.update(c, "DELETE FROM cart_submit WHERE store_id = ANY($1::text[]) AND cart_ids && $2::text[]",
                                                 cs, ci))
-                                        .then(events.append(c, erased))
-                                        .thenReturn(new Erasure(carts.size(), visitors.size()));
+                                        .then(Sql.query(c, "WITH gone AS (DELETE FROM page_event WHERE (store_id, visitor_id) IN "
+                                                        + "(SELECT * FROM unnest($2::text[], $3::text[])) OR (view ? 'contact_id' AND view ->> 'contact_id' = $1) "
+                                                        + "RETURNING event_type) SELECT count(*) FILTER (WHERE event_type = 1) AS n FROM gone",
+                                                row -> row.get("n", Long.class), contactId, vs, vv).next())
+                                        .flatMap(pageViews -> events.append(c, erased)
+                                                .thenReturn(new Erasure(carts.size(), visitors.size(), pageViews)));
                             });
                 })));
     }
@@ -232,7 +240,7 @@ public class CartRepository {
                            jsonb_build_object('store_id', r.store_id, 'cart_id', r.cart_id, 'state', r.state,
                                               'currency_code', r.currency_code, 'contact_id', r.contact_id,
                                               'visitor_id', r.visitor_id, 'episode', r.episode, 'recovered', r.recovered,
-                                              'create_time', r.create_time, 'update_time', r.update_time)
+                                              'create_time', r.create_time, 'update_time', r.update_time, 'source', r.source)
                     FROM removed r, counter
                     RETURNING sequence
                 )

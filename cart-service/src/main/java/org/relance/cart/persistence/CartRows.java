@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collection;
 import org.relance.cart.domain.Cart;
+import org.relance.cart.domain.CartSource;
 import org.relance.cart.domain.CartState;
 import org.relance.cart.domain.ConversionOutcome;
 import org.relance.kit.db.Sql;
@@ -16,21 +17,21 @@ import reactor.core.publisher.Mono;
 final class CartRows {
     static final String COLUMNS = "store_id, cart_id, site_id, visitor_id, contact_id, state, status, total_price, "
             + "currency_code, items::text AS items, episode, recovered, outcome, transaction_id, create_time, update_time, "
-            + "abandon_time, convert_time";
+            + "abandon_time, convert_time, source";
 
     private static final String UPSERT = """
             INSERT INTO cart (store_id, cart_id, site_id, visitor_id, contact_id, state, status, total_price, currency_code,
-                              items, episode, recovered, outcome, transaction_id, create_time, update_time, abandon_time, convert_time)
+                              items, episode, recovered, outcome, transaction_id, create_time, update_time, abandon_time, convert_time, source)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[],
                                  $8::numeric[], $9::text[], $10::jsonb[], $11::integer[], $12::boolean[], $13::smallint[],
-                                 $14::text[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[])
+                                 $14::text[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::smallint[])
             ON CONFLICT (store_id, cart_id) DO UPDATE SET
                 site_id = EXCLUDED.site_id, visitor_id = EXCLUDED.visitor_id, contact_id = EXCLUDED.contact_id,
                 state = EXCLUDED.state, status = EXCLUDED.status, total_price = EXCLUDED.total_price,
                 currency_code = EXCLUDED.currency_code, items = EXCLUDED.items, episode = EXCLUDED.episode,
                 recovered = EXCLUDED.recovered, outcome = EXCLUDED.outcome, transaction_id = EXCLUDED.transaction_id,
                 create_time = EXCLUDED.create_time, update_time = EXCLUDED.update_time,
-                abandon_time = EXCLUDED.abandon_time, convert_time = EXCLUDED.convert_time
+                abandon_time = EXCLUDED.abandon_time, convert_time = EXCLUDED.convert_time, source = EXCLUDED.source
             """;
 
     private CartRows() {
@@ -46,7 +47,7 @@ final class CartRows {
                 Boolean.TRUE.equals(row.get("recovered", Boolean.class)),
                 outcome == null ? null : ConversionOutcome.ofCode(outcome), row.get("transaction_id", String.class),
                 Sql.instant(row, "create_time"), Sql.instant(row, "update_time"), Sql.instant(row, "abandon_time"),
-                Sql.instant(row, "convert_time"));
+                Sql.instant(row, "convert_time"), CartSource.ofCode(row.get("source", Short.class)));
     }
 
     /** Loads the carts named by (store, cart) pairs, locking their rows. */
@@ -59,7 +60,7 @@ final class CartRows {
     /** Inserts or replaces every cart given, in one statement. */
     static Mono<Long> upsertAll(Connection c, Collection<Cart> carts) {
         int n = carts.size();
-        String[][] cols = new String[18][n];
+        String[][] cols = new String[19][n];
         int i = 0;
         for (Cart cart : carts) {
             cols[0][i] = cart.storeId();
@@ -80,6 +81,7 @@ final class CartRows {
             cols[15][i] = text(cart.updateTime());
             cols[16][i] = text(cart.abandonTime());
             cols[17][i] = text(cart.convertTime());
+            cols[18][i] = Integer.toString(cart.source().code());
             i++;
         }
         return Sql.update(c, UPSERT, (Object[]) cols);

@@ -24,9 +24,9 @@ import reactor.core.publisher.Mono;
 @Singleton
 public class StoreRepository {
     private static final String STORE_COLUMNS = "store_id, display_name, currency_code, time_zone, abandonment_delay_seconds, "
-            + "cart_retention_seconds, create_time, update_time";
+            + "cart_retention_seconds, create_time, update_time, page_view_retention_seconds, url_purchase_window_seconds";
     private static final String SITE_COLUMNS = "site_id, store_id, display_name, site_key, allowed_origins, tracking_mode, "
-            + "restore_url, create_time, update_time";
+            + "restore_url, create_time, update_time, page_views_disabled, cart_page_pattern, thank_you_page_pattern";
 
     private final Database database;
     private final Clock clock;
@@ -41,25 +41,29 @@ public class StoreRepository {
                 row.get("currency_code", String.class), row.get("time_zone", String.class),
                 Duration.ofSeconds(row.get("abandonment_delay_seconds", Long.class)),
                 Duration.ofSeconds(row.get("cart_retention_seconds", Long.class)),
+                Duration.ofSeconds(row.get("page_view_retention_seconds", Long.class)),
+                Duration.ofSeconds(row.get("url_purchase_window_seconds", Long.class)),
                 Sql.instant(row, "create_time"), Sql.instant(row, "update_time"));
     }
 
-    private static Site site(Readable row) {
+    static Site site(Readable row) {
         return new Site(row.get("site_id", String.class), row.get("store_id", String.class),
                 row.get("display_name", String.class), row.get("site_key", String.class),
                 Arrays.asList(row.get("allowed_origins", String[].class)),
                 TrackingMode.ofCode(row.get("tracking_mode", Short.class)), row.get("restore_url", String.class),
-                Sql.instant(row, "create_time"), Sql.instant(row, "update_time"));
+                Boolean.TRUE.equals(row.get("page_views_disabled", Boolean.class)), row.get("cart_page_pattern", String.class),
+                row.get("thank_you_page_pattern", String.class), Sql.instant(row, "create_time"), Sql.instant(row, "update_time"));
     }
 
     /** Creates a store; an id in use is ALREADY_EXISTS. */
     public Uni<Store> create(Store store) {
         Instant now = Instants.now(clock);
         return Reactive.uni(database.withConnection(c -> Sql.query(c,
-                        "INSERT INTO store (" + STORE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) "
+                        "INSERT INTO store (" + STORE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) "
                                 + "ON CONFLICT (store_id) DO NOTHING RETURNING " + STORE_COLUMNS,
                         StoreRepository::store, store.storeId(), store.displayName(), store.currencyCode(), store.timeZone(),
-                        store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), now))
+                        store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), now,
+                        store.pageViewRetention().toSeconds(), store.urlPurchaseWindow().toSeconds()))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new AlreadyExistsException("store " + store.storeId() + " already exists"))));
     }
@@ -68,9 +72,11 @@ public class StoreRepository {
     public Uni<Store> update(Store store) {
         return Reactive.uni(database.withConnection(c -> Sql.query(c,
                         "UPDATE store SET display_name = $2, currency_code = $3, time_zone = $4, abandonment_delay_seconds = $5, "
-                                + "cart_retention_seconds = $6, update_time = $7 WHERE store_id = $1 RETURNING " + STORE_COLUMNS,
+                                + "cart_retention_seconds = $6, update_time = $7, page_view_retention_seconds = $8, "
+                                + "url_purchase_window_seconds = $9 WHERE store_id = $1 RETURNING " + STORE_COLUMNS,
                         StoreRepository::store, store.storeId(), store.displayName(), store.currencyCode(), store.timeZone(),
-                        store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), Instants.now(clock)))
+                        store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), Instants.now(clock),
+                        store.pageViewRetention().toSeconds(), store.urlPurchaseWindow().toSeconds()))
                 .next()
                 .switchIfEmpty(Mono.error(() -> notFound(store.storeId()))));
     }
@@ -102,10 +108,11 @@ public class StoreRepository {
         return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT 1 FROM store WHERE store_id = $1", row -> 1,
                                 site.storeId()).hasElements()
                         .flatMap(exists -> exists ? Mono.just(true) : Mono.error(notFound(site.storeId())))
-                        .thenMany(Sql.query(c, "INSERT INTO site (" + SITE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7) "
-                                        + "ON CONFLICT DO NOTHING RETURNING " + SITE_COLUMNS, StoreRepository::site,
+                        .thenMany(Sql.query(c, "INSERT INTO site (" + SITE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7, "
+                                        + "$9, $10, $11) ON CONFLICT DO NOTHING RETURNING " + SITE_COLUMNS, StoreRepository::site,
                                 site.siteId(), site.storeId(), site.displayName(), site.siteKey(),
-                                site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(), now, site.restoreUrl())))
+                                site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(), now, site.restoreUrl(),
+                                site.pageViewsDisabled(), site.cartPagePattern(), site.thankYouPagePattern())))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new AlreadyExistsException("site " + site.siteId() + " already exists"))));
     }
@@ -113,10 +120,12 @@ public class StoreRepository {
     /** Replaces a site's settings (the caller merged the update mask). */
     public Uni<Site> updateSite(Site site) {
         return Reactive.uni(database.withConnection(c -> Sql.query(c,
-                        "UPDATE site SET display_name = $2, allowed_origins = $3, tracking_mode = $4, update_time = $5, restore_url = $6 "
+                        "UPDATE site SET display_name = $2, allowed_origins = $3, tracking_mode = $4, update_time = $5, restore_url = $6, "
+                                + "page_views_disabled = $7, cart_page_pattern = $8, thank_you_page_pattern = $9 "
                                 + "WHERE site_id = $1 RETURNING " + SITE_COLUMNS, StoreRepository::site, site.siteId(),
                         site.displayName(), site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(),
-                        Instants.now(clock), site.restoreUrl()))
+                        Instants.now(clock), site.restoreUrl(), site.pageViewsDisabled(), site.cartPagePattern(),
+                        site.thankYouPagePattern()))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new NotFoundException("site " + site.siteId() + " does not exist"))));
     }
@@ -147,12 +156,14 @@ public class StoreRepository {
     public Uni<Void> ensure(Store store, Site site) {
         Instant now = Instants.now(clock);
         return Reactive.uni(database.inTransaction(c -> Sql.update(c,
-                        "INSERT INTO store (" + STORE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
+                        "INSERT INTO store (" + STORE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) ON CONFLICT DO NOTHING",
                         store.storeId(), store.displayName(), store.currencyCode(), store.timeZone(),
-                        store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), now)
-                .then(Sql.update(c, "INSERT INTO site (" + SITE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7) "
+                        store.abandonmentDelay().toSeconds(), store.cartRetention().toSeconds(), now,
+                        store.pageViewRetention().toSeconds(), store.urlPurchaseWindow().toSeconds())
+                .then(Sql.update(c, "INSERT INTO site (" + SITE_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7, $9, $10, $11) "
                                 + "ON CONFLICT DO NOTHING", site.siteId(), site.storeId(), site.displayName(), site.siteKey(),
-                        site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(), now, site.restoreUrl()))
+                        site.allowedOrigins().toArray(String[]::new), (short) site.trackingMode().code(), now, site.restoreUrl(),
+                        site.pageViewsDisabled(), site.cartPagePattern(), site.thankYouPagePattern()))
                 .then()));
     }
 

@@ -202,6 +202,7 @@ public class SubmitWriter {
         Set<String> suppressed = new HashSet<>();
         Map<Key, String> visitorContacts = new HashMap<>();
         Map<Key, Cart> carts = new HashMap<>();
+        Map<Key, List<Cart>> urlCarts = new HashMap<>();
 
         Mono<Void> reads = CartLocks.lockAll(c, lockKeys)
                 .thenMany(Sql.query(c, "SELECT s.store_id, s.submit_id, encode(s.fingerprint, 'hex') AS fp, s.cart_ids, "
@@ -233,6 +234,11 @@ public class SubmitWriter {
                         }, stores(visitorKeys), ids(visitorKeys)))
                 .thenMany(CartRows.lockAll(c, stores(cartKeys), ids(cartKeys))
                         .doOnNext(cart -> carts.put(new Key(cart.storeId(), cart.cartId()), cart)))
+                .thenMany(visitorKeys.isEmpty() ? Mono.empty() : Sql.query(c, "SELECT " + CartRows.COLUMNS + " FROM cart "
+                                + "WHERE (store_id, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
+                                + "AND source = 2 AND state IN (1, 2) FOR UPDATE", CartRows::map, stores(visitorKeys), ids(visitorKeys))
+                        .doOnNext(cart -> urlCarts.computeIfAbsent(new Key(cart.storeId(), cart.visitorId()), k -> new ArrayList<>())
+                                .add(cart)))
                 .then();
 
         return reads.then(Mono.defer(() -> {
@@ -254,11 +260,42 @@ public class SubmitWriter {
             if (fresh.isEmpty()) {
                 return Mono.just(false);
             }
+            List<Cart> superseded = supersede(fresh, urlCarts, dirty, now, newEvents);
             return CartRows.upsertAll(c, dirty.values())
+                    .then(superseded.isEmpty() ? Mono.empty() : Sql.update(c, "DELETE FROM cart WHERE (store_id, cart_id) IN "
+                                    + "(SELECT * FROM unnest($1::text[], $2::text[]))",
+                            superseded.stream().map(Cart::storeId).toArray(String[]::new),
+                            superseded.stream().map(Cart::cartId).toArray(String[]::new)))
                     .then(insertSubmits(c, fresh, outcomes))
                     .then(events.append(c, newEvents))
                     .thenReturn(true);
         }));
+    }
+
+    /**
+     * A visitor's cart calls replace its URL-tracked cart (opened by a cart-page view, seed 004):
+     * one visit never has two carts. The URL-tracked cart is deleted with an ERASED event.
+     */
+    private static List<Cart> supersede(List<Pending> fresh, Map<Key, List<Cart>> urlCarts, Map<Key, Cart> dirty, Instant now,
+                                        List<CartEventLog.NewEvent> newEvents) {
+        List<Cart> superseded = new ArrayList<>();
+        Set<Key> done = new HashSet<>();
+        for (Pending p : fresh) {
+            Submit s = p.submit();
+            if (s.visitorId() == null || !done.add(new Key(s.storeId(), s.visitorId()))) {
+                continue;
+            }
+            for (Cart cart : urlCarts.getOrDefault(new Key(s.storeId(), s.visitorId()), List.of())) {
+                if (dirty.containsKey(new Key(cart.storeId(), cart.cartId()))) {
+                    continue;
+                }
+                superseded.add(cart);
+                Cart bare = Cart.create(cart.storeId(), cart.cartId(), cart.currencyCode(), cart.createTime()).toBuilder()
+                        .source(cart.source()).visitorId(cart.visitorId()).contactId(cart.contactId()).updateTime(now).build();
+                newEvents.add(new CartEventLog.NewEvent(org.relance.cart.domain.CartEventType.ERASED, now, bare));
+            }
+        }
+        return superseded;
     }
 
     private SubmitResult applyOne(Submit s, Instant now, Map<Key, Applied> applied, Map<String, String> currencies,

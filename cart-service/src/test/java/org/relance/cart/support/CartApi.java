@@ -37,6 +37,7 @@ public final class CartApi implements AutoCloseable {
     public final ManagedChannel channel;
     public final CartServiceGrpc.CartServiceBlockingStub carts;
     public final StoreServiceGrpc.StoreServiceBlockingStub stores;
+    public final org.relance.api.cart.v1.PageViewServiceGrpc.PageViewServiceBlockingStub pageViews;
 
     public CartApi() {
         this(TOKEN);
@@ -47,12 +48,15 @@ public final class CartApi implements AutoCloseable {
         channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
         CartServiceGrpc.CartServiceBlockingStub c = CartServiceGrpc.newBlockingStub(channel);
         StoreServiceGrpc.StoreServiceBlockingStub s = StoreServiceGrpc.newBlockingStub(channel);
+        var p = org.relance.api.cart.v1.PageViewServiceGrpc.newBlockingStub(channel);
         if (token != null) {
             c = c.withCallCredentials(new BearerToken(token));
             s = s.withCallCredentials(new BearerToken(token));
+            p = p.withCallCredentials(new BearerToken(token));
         }
         carts = c;
         stores = s;
+        pageViews = p;
     }
 
     /** A new store with its own id (EUR, 60 min delay, 15 days retention). */
