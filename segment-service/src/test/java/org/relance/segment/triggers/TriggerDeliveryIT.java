@@ -35,6 +35,7 @@ import org.relance.api.cart.v1.GetCartRequest;
 import org.relance.api.cart.v1.Site;
 import org.relance.api.cart.v1.Store;
 import org.relance.api.cart.v1.StoreServiceGrpc;
+import org.relance.api.cart.v1.UpdateSiteRequest;
 import org.relance.api.cart.v1.SubmitCartRequest;
 import org.relance.api.common.v1.Money;
 import org.relance.api.segment.v1.*;
@@ -334,6 +335,34 @@ class TriggerDeliveryIT {
             assertThat(c.getOutcome()).isEqualTo(CheckOutcome.CHECK_OUTCOME_FAILED);
             assertThat(c.getDetail()).contains("converted");
         });
+    }
+
+    @Test
+    void urlTrackedPurchaseDuringTheWaitMeansNoReminderForTheContactsOtherCarts() throws Exception {
+        BearerToken token = new BearerToken(SuiteProcesses.TOKEN);
+        StoreServiceGrpc.newBlockingStub(cartChannel).withCallCredentials(token).updateSite(UpdateSiteRequest.newBuilder()
+                .setSite(Site.newBuilder().setSiteId(site).setCartPagePattern("/checkout*").setThankYouPagePattern("/merci*"))
+                .setUpdateMask(com.google.protobuf.FieldMask.newBuilder().addPaths("cart_page_pattern").addPaths("thank_you_page_pattern"))
+                .build());
+        String path = "/hook/" + UUID.randomUUID();
+        var t = create(trigger(path, 8));
+        String ada = contact("ada@example.org", ConsentState.CONSENT_STATE_GRANTED);
+        String other = cart(ada, "15.00", new String[] {"BULB", "Bulb"});
+        awaitCartState(other, CartState.CART_STATE_ABANDONED);
+        // Inside the 8 s wait, ada buys through the URL journey alone: checkout page, then thank-you page.
+        var pages = org.relance.api.cart.v1.PageViewServiceGrpc.newBlockingStub(cartChannel).withCallCredentials(token);
+        for (String url : List.of("https://shop.example/checkout", "https://shop.example/merci?order=7")) {
+            pages.recordPageViews(org.relance.api.cart.v1.RecordPageViewsRequest.newBuilder().setSiteId(site).setVisitorId("v-" + ada)
+                    .setContactId(ada).addPageViews(org.relance.api.cart.v1.PageView.newBuilder().setViewId(UUID.randomUUID().toString())
+                            .setUrl(url)).build());
+        }
+
+        Notification skipped = awaitNotification(t.getTriggerId(), other, NotificationState.NOTIFICATION_STATE_SKIPPED, Duration.ofSeconds(30));
+        assertThat(skipped.getSkipReason()).isEqualTo(org.relance.api.segment.v1.SkipReason.SKIP_REASON_CONTACT_PURCHASED);
+        Thread.sleep(1500);
+        assertThat(receiver.received(path)).isEmpty();
+        // The URL-tracked cart itself was converted at once: it never falls due.
+        assertThat(notificationsOf(t.getTriggerId())).extracting(Notification::getCartId).containsExactly(other);
     }
 
     @Test
