@@ -134,7 +134,7 @@ class PageViewBrowserIT {
         urlJourney();
         edge.stores.updateStore(UpdateStoreRequest.newBuilder()
                 .setStore(Store.newBuilder().setStoreId(site.getStoreId())
-                        .setAbandonmentDelay(com.google.protobuf.Duration.newBuilder().setSeconds(2)))
+                        .setAbandonmentDelay(com.google.protobuf.Duration.newBuilder().setSeconds(5)))
                 .setUpdateMask(FieldMask.newBuilder().addPaths("abandonment_delay")).build());
         JsonNode r = scenario("url-abandon");
         String visitor = r.get("visitorId").asText();
