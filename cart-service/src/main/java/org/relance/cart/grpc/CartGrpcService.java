@@ -116,6 +116,9 @@ public class CartGrpcService extends MutinyCartServiceGrpc.CartServiceImplBase {
                     v.requireText("cart_id", request.getCartId(), SubmitValidator.TEXT_MAX);
                     v.requireText("transaction_id", request.getTransactionId(), SubmitValidator.TEXT_MAX);
                     v.optionalText("contact_id", request.getContactId(), SubmitValidator.PERSON_ID_MAX);
+                    if (request.hasConvertTime()) {
+                        ProtoValues.instant(request.getConvertTime(), "convert_time", v);
+                    }
                     v.throwIfAny();
                     return request;
                 })

@@ -20,7 +20,6 @@ import org.relance.api.cart.v1.TestUrlPatternRequest;
 import org.relance.api.cart.v1.TestUrlPatternResponse;
 import org.relance.api.cart.v1.WatchPageEventsRequest;
 import org.relance.api.cart.v1.WatchPageEventsResponse;
-import org.relance.cart.domain.PageKind;
 import org.relance.cart.domain.PageView;
 import org.relance.cart.domain.PageViewCall;
 import org.relance.cart.domain.StoreValidator;
@@ -99,8 +98,10 @@ public class PageViewGrpcService extends MutinyPageViewServiceGrpc.PageViewServi
             v.optionalText(field + "title", p.getTitle(), TITLE_MAX);
             Instant when = null;
             if (p.hasViewTime()) {
-                when = ProtoValues.instant(p.getViewTime());
-                if (when.isAfter(now.plus(MAX_AHEAD))) {
+                when = ProtoValues.instant(p.getViewTime(), field + "view_time", v);
+                if (when == null) {
+                    // reported
+                } else if (when.isAfter(now.plus(MAX_AHEAD))) {
                     v.add(field + "view_time", "must not be in the future");
                 } else if (when.isBefore(now.minus(MAX_AGE))) {
                     v.add(field + "view_time", "must not be more than a day old");

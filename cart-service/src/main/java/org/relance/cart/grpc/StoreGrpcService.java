@@ -59,13 +59,18 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
     public Uni<CreateStoreResponse> createStore(CreateStoreRequest request) {
         return Uni.createFrom().item(() -> {
                     org.relance.api.cart.v1.Store s = request.getStore();
+                    Violations d = new Violations();
                     Store store = new Store(s.getStoreId(), s.getDisplayName().isEmpty() ? s.getStoreId() : s.getDisplayName(),
                             s.getCurrencyCode(), s.getTimeZone().isEmpty() ? "UTC" : s.getTimeZone(),
-                            s.hasAbandonmentDelay() ? duration(s.getAbandonmentDelay()) : Store.DEFAULT_ABANDONMENT_DELAY,
-                            s.hasCartRetention() ? duration(s.getCartRetention()) : Store.DEFAULT_CART_RETENTION,
-                            s.hasPageViewRetention() ? duration(s.getPageViewRetention()) : Store.DEFAULT_PAGE_VIEW_RETENTION,
-                            s.hasUrlPurchaseWindow() ? duration(s.getUrlPurchaseWindow()) : Store.DEFAULT_URL_PURCHASE_WINDOW,
+                            s.hasAbandonmentDelay() ? duration(s.getAbandonmentDelay(), "store.abandonment_delay", d)
+                                    : Store.DEFAULT_ABANDONMENT_DELAY,
+                            s.hasCartRetention() ? duration(s.getCartRetention(), "store.cart_retention", d) : Store.DEFAULT_CART_RETENTION,
+                            s.hasPageViewRetention() ? duration(s.getPageViewRetention(), "store.page_view_retention", d)
+                                    : Store.DEFAULT_PAGE_VIEW_RETENTION,
+                            s.hasUrlPurchaseWindow() ? duration(s.getUrlPurchaseWindow(), "store.url_purchase_window", d)
+                                    : Store.DEFAULT_URL_PURCHASE_WINDOW,
                             Instant.EPOCH, Instant.EPOCH);
+                    d.throwIfAny();
                     check(store);
                     return store;
                 })
@@ -85,15 +90,20 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
         List<String> paths = request.getUpdateMask().getPathsList();
         return stores.get(s.getStoreId())
                 .map(old -> {
+                    Violations d = new Violations();
                     Store merged = new Store(old.storeId(),
                             paths.contains("display_name") ? s.getDisplayName() : old.displayName(),
                             paths.contains("currency_code") ? s.getCurrencyCode() : old.currencyCode(),
                             paths.contains("time_zone") ? s.getTimeZone() : old.timeZone(),
-                            paths.contains("abandonment_delay") ? duration(s.getAbandonmentDelay()) : old.abandonmentDelay(),
-                            paths.contains("cart_retention") ? duration(s.getCartRetention()) : old.cartRetention(),
-                            paths.contains("page_view_retention") ? duration(s.getPageViewRetention()) : old.pageViewRetention(),
-                            paths.contains("url_purchase_window") ? duration(s.getUrlPurchaseWindow()) : old.urlPurchaseWindow(),
+                            paths.contains("abandonment_delay") ? duration(s.getAbandonmentDelay(), "store.abandonment_delay", d)
+                                    : old.abandonmentDelay(),
+                            paths.contains("cart_retention") ? duration(s.getCartRetention(), "store.cart_retention", d) : old.cartRetention(),
+                            paths.contains("page_view_retention") ? duration(s.getPageViewRetention(), "store.page_view_retention", d)
+                                    : old.pageViewRetention(),
+                            paths.contains("url_purchase_window") ? duration(s.getUrlPurchaseWindow(), "store.url_purchase_window", d)
+                                    : old.urlPurchaseWindow(),
                             old.createTime(), old.updateTime());
+                    d.throwIfAny();
                     check(merged);
                     return merged;
                 })
@@ -302,8 +312,10 @@ public class StoreGrpcService extends MutinyStoreServiceGrpc.StoreServiceImplBas
         return "pk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    private static java.time.Duration duration(Duration d) {
-        return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    /** A client's duration; an invalid one is a violation and stands in as zero (refused before use). */
+    private static java.time.Duration duration(Duration d, String field, Violations v) {
+        java.time.Duration value = ProtoValues.duration(d, field, v);
+        return value == null ? java.time.Duration.ZERO : value;
     }
 
     private static Duration duration(java.time.Duration d) {

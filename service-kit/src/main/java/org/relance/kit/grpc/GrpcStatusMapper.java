@@ -13,6 +13,7 @@ import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 import org.relance.kit.error.AlreadyExistsException;
+import java.util.List;
 import org.relance.kit.error.FieldViolation;
 import org.relance.kit.error.InvalidArgumentException;
 import org.relance.kit.error.NotFoundException;
@@ -28,6 +29,9 @@ public final class GrpcStatusMapper {
     public static final String DOMAIN = "relance.org";
 
     private static final Logger LOG = Logger.getLogger(GrpcStatusMapper.class);
+    private static final int MAX_VIOLATIONS = 20;
+    private static final int MAX_TEXT = 200;
+    private static final int MAX_MESSAGE = 1000;
 
     private GrpcStatusMapper() {
     }
@@ -43,9 +47,15 @@ public final class GrpcStatusMapper {
         }
         if (t instanceof InvalidArgumentException e) {
             BadRequest.Builder badRequest = BadRequest.newBuilder();
-            for (FieldViolation v : e.violations()) {
+            List<FieldViolation> violations = e.violations();
+            for (int i = 0; i < violations.size() && i < MAX_VIOLATIONS; i++) {
+                FieldViolation v = violations.get(i);
                 badRequest.addFieldViolations(BadRequest.FieldViolation.newBuilder()
-                        .setField(v.field()).setDescription(v.description()));
+                        .setField(abbreviate(v.field(), MAX_TEXT)).setDescription(abbreviate(v.description(), MAX_TEXT)));
+            }
+            if (violations.size() > MAX_VIOLATIONS) {
+                badRequest.addFieldViolations(BadRequest.FieldViolation.newBuilder().setField("")
+                        .setDescription("and " + (violations.size() - MAX_VIOLATIONS) + " more problems"));
             }
             return build(Code.INVALID_ARGUMENT, e.getMessage(), "INVALID_FIELD", badRequest.build());
         }
@@ -105,10 +115,21 @@ public final class GrpcStatusMapper {
         return current;
     }
 
+    /**
+     * Status messages and details travel in HTTP/2 trailers, which peers cap (8 KiB by default): a
+     * refusal that quotes a huge input must stay a refusal, so texts and violations are bounded.
+     */
+    static String abbreviate(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text == null ? "" : text;
+        }
+        return text.substring(0, max) + "… (" + text.length() + " characters)";
+    }
+
     private static StatusRuntimeException build(Code code, String message, String reason, BadRequest badRequest) {
         com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
                 .setCode(code.getNumber())
-                .setMessage(message)
+                .setMessage(abbreviate(message, MAX_MESSAGE))
                 .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain(DOMAIN).setReason(reason).build()));
         if (badRequest != null) {
             status.addDetails(Any.pack(badRequest));

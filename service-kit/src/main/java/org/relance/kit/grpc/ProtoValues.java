@@ -19,6 +19,34 @@ public final class ProtoValues {
         return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
     }
 
+    /** Earliest and latest seconds of a valid Timestamp (0001-01-01 to 9999-12-31, as google.protobuf says). */
+    private static final long MIN_SECONDS = -62_135_596_800L;
+    private static final long MAX_SECONDS = 253_402_300_799L;
+    /** A valid Duration is at most 10,000 years either way. */
+    private static final long MAX_DURATION_SECONDS = 315_576_000_000L;
+
+    /** A client's timestamp, or null with a violation on {@code field} when it is outside what google.protobuf allows. */
+    public static Instant instant(Timestamp timestamp, String field, Violations v) {
+        if (timestamp.getSeconds() < MIN_SECONDS || timestamp.getSeconds() > MAX_SECONDS
+                || timestamp.getNanos() < 0 || timestamp.getNanos() > 999_999_999) {
+            v.add(field, "must be a valid time between 0001-01-01 and 9999-12-31 (nanos 0 to 999999999)");
+            return null;
+        }
+        return instant(timestamp);
+    }
+
+    /** A client's duration, or null with a violation on {@code field} when it is outside what google.protobuf allows. */
+    public static java.time.Duration duration(com.google.protobuf.Duration d, String field, Violations v) {
+        boolean signsAgree = d.getSeconds() == 0 || d.getNanos() == 0 || (d.getSeconds() < 0) == (d.getNanos() < 0);
+        if (Math.abs(d.getSeconds()) > MAX_DURATION_SECONDS || d.getNanos() <= -1_000_000_000 || d.getNanos() >= 1_000_000_000
+                || !signsAgree) {
+            v.add(field, "must be a valid duration (at most 10,000 years, nanos between -999999999 and 999999999 "
+                    + "with the sign of seconds)");
+            return null;
+        }
+        return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    }
+
     /** proto3 strings are never null: empty means absent. */
     public static String emptyToNull(String value) {
         return value == null || value.isEmpty() ? null : value;

@@ -1,0 +1,107 @@
+package org.relance.cart;
+
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.DynamicMessage;
+import io.grpc.Status;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.relance.api.cart.v1.CartServiceProto;
+import org.relance.api.cart.v1.CreateSiteRequest;
+import org.relance.api.cart.v1.PageViewServiceProto;
+import org.relance.api.cart.v1.Site;
+import org.relance.api.cart.v1.StoreServiceProto;
+import org.relance.cart.support.CartApi;
+import org.relance.kit.db.Database;
+import org.relance.kit.db.Sql;
+import org.relance.kit.fuzz.GrpcFuzzer;
+import org.relance.kit.grpc.BearerToken;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.relance.cart.support.CartApi.newId;
+
+/**
+ * Hostile input straight at the cart service's gRPC methods (every unary method of CartService,
+ * StoreService and PageViewService), from a seeded generator: the service refuses with a
+ * precise status and never fails (no INTERNAL / UNKNOWN), never leaks internals in its
+ * messages, and a refused call leaves every table exactly as it was.
+ */
+@QuarkusTest
+class GrpcFuzzIT {
+    private static final long SEED = Long.getLong("relance.fuzz.seed", 20261122L);
+    private static final int CALLS = Integer.getInteger("relance.fuzz.calls", 600);
+
+    @Inject
+    Database database;
+
+    @Test
+    void hostileCallsAreRefusedPreciselyAndChangeNothing() throws InterruptedException {
+        try (CartApi api = new CartApi()) {
+            String store = api.newStore();
+            String site = newId("site-");
+            api.stores.createSite(CreateSiteRequest.newBuilder().setSite(Site.newBuilder().setSiteId(site).setStoreId(store)
+                    .addAllowedOrigins("https://shop.example").setCartPagePattern("/cart*")
+                    .setThankYouPagePattern("/thanks*")).build());
+            GrpcFuzzer fuzzer = new GrpcFuzzer(SEED, Map.of(
+                    "store_id", List.of(store), "site_id", List.of(site), "cart_id", List.of("C1", "C2"),
+                    "visitor_id", List.of("visitor-1"), "contact_id", List.of("contact-1"),
+                    "url", List.of("https://shop.example/cart", "https://shop.example/thanks?o=1"),
+                    "currency_code", List.of("EUR"), "submit_id", List.of("sub-1", "sub-2")));
+            List<MethodDescriptor> methods = GrpcFuzzer.unaryMethods(CartServiceProto.getDescriptor(),
+                    StoreServiceProto.getDescriptor(), PageViewServiceProto.getDescriptor());
+            BearerToken token = new BearerToken(CartApi.TOKEN);
+
+            Map<Status.Code, Integer> codes = new EnumMap<>(Status.Code.class);
+            List<String> failures = new ArrayList<>();
+            String before = fingerprint();
+            for (int i = 0; i < CALLS; i++) {
+                MethodDescriptor method = fuzzer.pick(methods);
+                DynamicMessage request = fuzzer.request(method);
+                GrpcFuzzer.Outcome outcome = GrpcFuzzer.call(api.channel, token, method, request, Duration.ofSeconds(20));
+                codes.merge(outcome.code(), 1, Integer::sum);
+                if (GrpcFuzzer.isFailure(outcome.code())) {
+                    failures.add("#" + i + " " + method.getName() + " -> " + outcome.code() + " " + outcome.description()
+                            + "\n  request: " + abbreviate(request.toString()));
+                    continue;
+                }
+                assertThat(outcome.description()).as("call #%d %s", i, method.getName())
+                        .doesNotContainIgnoringCase("exception").doesNotContain("SELECT ").doesNotContain("r2dbc")
+                        .doesNotContain(CartApi.TOKEN);
+                String after = fingerprint();
+                if (!outcome.ok()) {
+                    assertThat(after).as("call #%d %s refused with %s changed a table", i, method.getName(), outcome.code())
+                            .isEqualTo(before);
+                }
+                before = after;
+            }
+            assertThat(failures).as("calls that failed instead of refusing").isEmpty();
+            // The generator reaches both sides: refusals of every kind and calls that are applied.
+            assertThat(codes.getOrDefault(Status.Code.OK, 0)).as("accepted calls, of %s", codes).isGreaterThan(20);
+            assertThat(codes.getOrDefault(Status.Code.INVALID_ARGUMENT, 0)).as("refusals, of %s", codes).isGreaterThan(CALLS / 3);
+        }
+    }
+
+    /** A digest of every row of every table of the service (Flyway's history aside). */
+    private String fingerprint() {
+        List<String> tables = database.withConnection(c -> Sql.query(c,
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE 'flyway%' "
+                                + "ORDER BY tablename", row -> row.get("tablename", String.class)))
+                .collectList().block(Duration.ofSeconds(30));
+        StringBuilder sql = new StringBuilder("SELECT md5(concat_ws('|'");
+        for (String t : tables) {
+            sql.append(", (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM \"").append(t).append("\" x)");
+        }
+        sql.append(")) AS digest");
+        return database.withConnection(c -> Sql.query(c, sql.toString(), row -> row.get("digest", String.class)))
+                .blockFirst(Duration.ofSeconds(30));
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 600 ? text.substring(0, 600) + "…" : text;
+    }
+}
