@@ -3,6 +3,8 @@ package org.relance.segment.property;
 import com.google.protobuf.Timestamp;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -14,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.relance.api.common.v1.Money;
 import org.relance.api.segment.v1.SegmentCondition;
+import org.relance.kit.url.UrlPattern;
 
 /**
  * A deliberately plain, in-memory reading of DESIGN §6 (and of the comments of
@@ -45,6 +48,13 @@ import org.relance.api.segment.v1.SegmentCondition;
  *   empty status is compared as the empty text": a cart without status has status {@code ""}.</li>
  *   <li><b>Has purchased</b>: some purchase (a transaction naming this contact as buyer) in scope
  *   with occur time at or after {@code since} (or any when unset).</li>
+ *   <li><b>Visited URL</b> (seed 004): the contact's page views in scope (the leaf's store, else the
+ *   question's) whose normalised URL the pattern matches ({@link UrlPattern#matches}, the Java form
+ *   of the syntax: the service matches in SQL), on a UTC day from today − (within_days − 1), or from
+ *   the UTC day of {@code since}; at least {@code min_count} of them (0 means 1). Views of a visitor
+ *   made before it was identified are the contact's.</li>
+ *   <li><b>Has URL-tracked purchase</b>: some URL-tracked cart of the contact in scope was converted
+ *   (a thank-you page after the cart page), at or after {@code since} when given.</li>
  *   <li><b>NOT / AND / OR</b>: plain boolean logic over known contacts; a known contact without any
  *   fact fails every leaf, so NOT of a leaf holds for it.</li>
  * </ul>
@@ -72,11 +82,39 @@ public final class ReferenceEvaluator {
     public record PurchaseModel(String storeId, String transactionId, String contactId, Instant occurTime) {
     }
 
+    /** A page view of a contact, its URL normalised, on a UTC day. */
+    public record PageViewModel(String storeId, String contactId, String url, LocalDate day) {
+    }
+
+    /** A URL-tracked purchase (a converted URL-tracked cart) of a contact. */
+    public record UrlPurchaseModel(String storeId, String cartId, String contactId, Instant time) {
+    }
+
     /** The known contacts with their carts and purchases. */
     public static final class World {
         private final Set<String> contacts = new LinkedHashSet<>();
         private final Map<String, List<CartModel>> carts = new LinkedHashMap<>();
         private final Map<String, List<PurchaseModel>> purchases = new LinkedHashMap<>();
+        private final Map<String, List<PageViewModel>> views = new LinkedHashMap<>();
+        private final Map<String, List<UrlPurchaseModel>> urlPurchases = new LinkedHashMap<>();
+
+        public void addView(PageViewModel view) {
+            contacts.add(view.contactId());
+            views.computeIfAbsent(view.contactId(), k -> new ArrayList<>()).add(view);
+        }
+
+        public void addUrlPurchase(UrlPurchaseModel purchase) {
+            contacts.add(purchase.contactId());
+            urlPurchases.computeIfAbsent(purchase.contactId(), k -> new ArrayList<>()).add(purchase);
+        }
+
+        public List<PageViewModel> views(String contactId) {
+            return views.getOrDefault(contactId, List.of());
+        }
+
+        public List<UrlPurchaseModel> urlPurchases(String contactId) {
+            return urlPurchases.getOrDefault(contactId, List.of());
+        }
 
         public void addContact(String contactId) {
             contacts.add(contactId);
@@ -109,9 +147,16 @@ public final class ReferenceEvaluator {
             .thenComparing(CartModel::storeId).thenComparing(CartModel::cartId);
 
     private final World world;
+    private final LocalDate today;
 
     public ReferenceEvaluator(World world) {
+        this(world, LocalDate.now(ZoneOffset.UTC));
+    }
+
+    /** {@code today}: the UTC day "within_days" counts back from. */
+    public ReferenceEvaluator(World world, LocalDate today) {
         this.world = world;
+        this.today = today;
     }
 
     /** The contacts of the world that match {@code condition} in the scope {@code storeScope} ("" for all). */
@@ -160,6 +205,25 @@ public final class ReferenceEvaluator {
                 Instant since = h.hasSince() ? instant(h.getSince()) : null;
                 return world.purchases(contactId).stream()
                         .anyMatch(p -> inScope(p.storeId(), store) && (since == null || !p.occurTime().isBefore(since)));
+            }
+            case VISITED_URL: {
+                SegmentCondition.VisitedUrl v = condition.getVisitedUrl();
+                String store = scope(v.getStoreId(), storeScope);
+                UrlPattern pattern = UrlPattern.parse(v.getUrlPattern());
+                LocalDate from = v.getWithinDays() > 0 ? today.minusDays(v.getWithinDays() - 1L)
+                        : v.hasSince() ? LocalDate.ofInstant(instant(v.getSince()), ZoneOffset.UTC) : null;
+                long seen = world.views(contactId).stream()
+                        .filter(view -> inScope(view.storeId(), store) && (from == null || !view.day().isBefore(from))
+                                && pattern.matches(view.url()))
+                        .count();
+                return seen >= Math.max(1, v.getMinCount());
+            }
+            case HAS_URL_TRACKED_PURCHASE: {
+                SegmentCondition.HasUrlTrackedPurchase h = condition.getHasUrlTrackedPurchase();
+                String store = scope(h.getStoreId(), storeScope);
+                Instant since = h.hasSince() ? instant(h.getSince()) : null;
+                return world.urlPurchases(contactId).stream()
+                        .anyMatch(p -> inScope(p.storeId(), store) && (since == null || !p.time().isBefore(since)));
             }
             case LAST_ABANDONED_CART_VALUE: {
                 SegmentCondition.LastAbandonedCartValue v = condition.getLastAbandonedCartValue();

@@ -13,6 +13,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.math.BigDecimal;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,12 +43,19 @@ import org.relance.api.cart.v1.CartOperation;
 import org.relance.api.cart.v1.CartServiceGrpc;
 import org.relance.api.cart.v1.CartState;
 import org.relance.api.cart.v1.CartItem;
+import org.relance.api.cart.v1.CreateSiteRequest;
 import org.relance.api.cart.v1.CreateStoreRequest;
+import org.relance.api.cart.v1.PageView;
+import org.relance.api.cart.v1.PageViewServiceGrpc;
+import org.relance.api.cart.v1.RecordPageViewsRequest;
+import org.relance.api.cart.v1.RecordPageViewsResponse;
+import org.relance.api.cart.v1.Site;
 import org.relance.api.cart.v1.GetCartRequest;
 import org.relance.api.cart.v1.Store;
 import org.relance.api.cart.v1.StoreServiceGrpc;
 import org.relance.api.cart.v1.SubmitCartRequest;
 import org.relance.api.cart.v1.UpdateCartOperation;
+import org.relance.api.cart.v1.UpdateSiteRequest;
 import org.relance.api.cart.v1.UpdateStoreRequest;
 import org.relance.api.common.v1.Money;
 import org.relance.api.segment.v1.Contact;
@@ -70,7 +79,10 @@ import org.relance.api.transaction.v1.Transaction;
 import org.relance.api.transaction.v1.TransactionItem;
 import org.relance.api.transaction.v1.TransactionServiceGrpc;
 import org.relance.kit.grpc.BearerToken;
+import org.relance.kit.url.PageUrls;
 import org.relance.segment.property.ReferenceEvaluator.CartModel;
+import org.relance.segment.property.ReferenceEvaluator.PageViewModel;
+import org.relance.segment.property.ReferenceEvaluator.UrlPurchaseModel;
 import org.relance.segment.property.ReferenceEvaluator.PurchaseModel;
 import org.relance.segment.property.ReferenceEvaluator.State;
 import org.relance.segment.property.ReferenceEvaluator.World;
@@ -94,6 +106,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * are identified later. Purchases without a cart have occur times from a small pool, so that
  * {@code since} ties happen. After the waves, the stores' abandonment delay is raised to a day so
  * that nothing changes while the questions are asked (checked again at the end).
+ *
+ * <p>Page views (seed 004): some contacts browse store A's and B's sites, as themselves or as a
+ * visitor identified later (before and after the identification), today and late yesterday (UTC),
+ * on pages whose URLs differ in case, query, tracking parameters, fragment and LIKE's special
+ * characters; some go through store A's URL journey (cart page, then sometimes the thank-you page:
+ * a URL-tracked purchase), half of them after a time that a {@code since} splits on. Visited-URL and
+ * URL-tracked purchase leaves are asked like the others.
  *
  * <p>Other test classes share the database: stream and match are compared restricted to this
  * run's contacts, and the count with the full stream's size (at the same watermark).
@@ -120,6 +139,12 @@ class SegmentPropertyIT {
             "payment", "PAYMENT", "", "Unknown");
     private static final List<String> TOTALS = List.of("0", "9.99", "10", "49.5", "50", "100", "150.25");
     private static final List<String> AMOUNTS = List.of("0", "9.99", "10", "10.00", "49.5", "50", "75", "100", "150.25", "1000");
+    /** Pages of the page views (seed 004): case, queries, tracking parameters, fragments, '_' for SQL's LIKE. */
+    private static final List<String> PATHS = List.of("/product/1", "/product/1?color=red", "/Product/12", "/product/2?utm_source=mail",
+            "/blog/a_b", "/blog/axb", "/", "/search?q=lamp#top", "/product/100%25");
+    /** Patterns of visited-URL leaves; {A} and {B} stand for the two shops' addresses. */
+    private static final List<String> PATTERNS = List.of("/product/*", "/product/1", "*/product/1*", "/PRODUCT/1?*", "{A}/*", "{B}/*",
+            "/blog/a_b", "/blog/*", "/cart*", "/thank-you*", "*", "/*", "*?*", "/product/100%*", "{A}/product/*");
 
     private ManagedChannel own;
     private ManagedChannel cartChannel;
@@ -129,6 +154,7 @@ class SegmentPropertyIT {
     private ContactServiceGrpc.ContactServiceBlockingStub contacts;
     private CartServiceGrpc.CartServiceBlockingStub carts;
     private StoreServiceGrpc.StoreServiceBlockingStub stores;
+    private PageViewServiceGrpc.PageViewServiceBlockingStub pages;
     private TransactionServiceGrpc.TransactionServiceBlockingStub transactions;
 
     @BeforeEach
@@ -143,6 +169,7 @@ class SegmentPropertyIT {
         contacts = ContactServiceGrpc.newBlockingStub(own).withCallCredentials(token);
         carts = CartServiceGrpc.newBlockingStub(cartChannel).withCallCredentials(token);
         stores = StoreServiceGrpc.newBlockingStub(cartChannel).withCallCredentials(token);
+        pages = PageViewServiceGrpc.newBlockingStub(cartChannel).withCallCredentials(token);
         transactions = TransactionServiceGrpc.newBlockingStub(transactionChannel).withCallCredentials(token);
     }
 
@@ -224,6 +251,10 @@ class SegmentPropertyIT {
         createStore(storeA, "EUR");
         createStore(storeB, "USD");
         createStore(storeE, "EUR");
+        String hostA = "https://shop-a-" + run + ".example";
+        String hostB = "https://shop-b-" + run + ".example";
+        String siteA = createSite(storeA, hostA, true);
+        String siteB = createSite(storeB, hostB, false);
 
         // -------- plan
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -312,10 +343,40 @@ class SegmentPropertyIT {
                     .setStore(Store.newBuilder().setStoreId(s).setAbandonmentDelay(Duration.newBuilder().setSeconds(86_400)))
                     .setUpdateMask(FieldMask.newBuilder().addPaths("abandonment_delay")).build());
         }
+        // Page views: as the contact, or as a visitor identified below (the carts' visitor when it has anonymous carts).
+        Instant lateYesterday = Instant.now().truncatedTo(ChronoUnit.DAYS).minusSeconds(60);
+        List<PageViewModel> views = new ArrayList<>();
+        for (String person : people) {
+            if (r.nextDouble() >= 0.6) {
+                continue;
+            }
+            int n = 1 + r.nextInt(4);
+            for (int k = 0; k < n; k++) {
+                boolean inA = r.nextDouble() < 0.75;
+                String key = (inA ? storeA : storeB) + "|" + person;
+                if (!anonymousIn.contains(key) && r.nextDouble() < 0.15) {
+                    anonymousIn.add(key);
+                }
+                Instant when = r.nextDouble() < 0.3 ? lateYesterday : Instant.now();
+                String url = (inA ? hostA : hostB) + pick(r, PATHS);
+                pageView(inA ? siteA : siteB, visitor(person), anonymousIn.contains(key) ? null : person, when, url);
+                views.add(new PageViewModel(inA ? storeA : storeB, person, PageUrls.normalize(url), day(when)));
+            }
+        }
         for (String key : anonymousIn) {
             String[] parts = key.split("\\|");
             contacts.identifyVisitor(IdentifyVisitorRequest.newBuilder().setStoreId(parts[0]).setVisitorId(visitor(parts[1]))
                     .setContactId(parts[1]).build());
+        }
+        // A view of an identified visitor, without its contact: still the contact's.
+        for (String key : anonymousIn) {
+            String[] parts = key.split("\\|");
+            if (r.nextDouble() < 0.4) {
+                String url = (parts[0].equals(storeA) ? hostA : hostB) + pick(r, PATHS);
+                Instant when = Instant.now();
+                pageView(parts[0].equals(storeA) ? siteA : siteB, visitor(parts[1]), null, when, url);
+                views.add(new PageViewModel(parts[0], parts[1], PageUrls.normalize(url), day(when)));
+            }
         }
         for (CartPlan p : cartPlans) {
             if (p.fate.reopened()) {
@@ -341,6 +402,39 @@ class SegmentPropertyIT {
         awaitStates(cartPlans.stream().filter(p -> p.fate.bought()).toList(), CartState.CART_STATE_CONVERTED,
                 "conversion through the transaction service's outbox");
         long convertedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        views.forEach(world::addView);
+        // URL journeys in store A (its site has a cart page and a thank-you page): some stop at the
+        // cart page (a URL-tracked cart, active), some buy. Half of them after a time that "since" can split.
+        List<Instant> journeyTimes = new ArrayList<>();
+        int journeys = 0;
+        for (int i = 0; i < people.size(); i++) {
+            if (i == people.size() / 2) {
+                Thread.sleep(1100);
+                journeyTimes.add(Instant.now());
+                Thread.sleep(100);
+            }
+            String person = people.get(i);
+            if (r.nextDouble() >= 0.25) {
+                continue;
+            }
+            journeys++;
+            String cartUrl = hostA + (r.nextBoolean() ? "/cart" : "/cart?step=2");
+            Instant when = Instant.now();
+            RecordPageViewsResponse opened = pageView(siteA, "j-" + person, person, when, cartUrl);
+            world.addView(new PageViewModel(storeA, person, PageUrls.normalize(cartUrl), day(when)));
+            if (r.nextDouble() < 0.65) {
+                String thanks = hostA + "/thank-you?order=" + i;
+                RecordPageViewsResponse bought = pageView(siteA, "j-" + person, person, Instant.now(), thanks);
+                world.addView(new PageViewModel(storeA, person, PageUrls.normalize(thanks), day(Instant.now())));
+                for (String cartId : bought.getConvertedCartIdsList()) {
+                    Cart c = getCart(storeA, cartId);
+                    world.addUrlPurchase(new UrlPurchaseModel(storeA, cartId, person, ReferenceEvaluator.instant(c.getConvertTime())));
+                }
+            }
+            for (String cartId : opened.getCartIdsList()) {
+                world.addCart(model(getCart(storeA, cartId)));
+            }
+        }
 
         // -------- mirror the carts as the cart service holds them
         List<String> findings = new ArrayList<>();
@@ -367,8 +461,9 @@ class SegmentPropertyIT {
         long distinctAbandonTimes = cartPlans.stream().map(p -> before.get(p.store + "/" + p.cartId))
                 .filter(Cart::hasAbandonTime).map(c -> ReferenceEvaluator.instant(c.getAbandonTime())).distinct().count();
         System.out.printf("SegmentPropertyIT world: %d contacts (%d upserted), %d carts %s (%d recovered, %d distinct abandon times), "
-                        + "%d purchases; stores A=%s B=%s E=%s; abandoned at %d ms, converted at %d ms, mirrored at %d ms%n", people.size(), upserted.size(), cartPlans.size(), byState,
-                recoveredCarts, distinctAbandonTimes, transactionNumber, storeA, storeB, storeE, abandonedMs, convertedMs,
+                        + "%d purchases, %d page views, %d URL journeys (%d purchases); stores A=%s B=%s E=%s; abandoned at %d ms, converted at %d ms, mirrored at %d ms%n", people.size(), upserted.size(), cartPlans.size(), byState,
+                recoveredCarts, distinctAbandonTimes, transactionNumber, views.size(), journeys,
+                people.stream().mapToLong(c -> world.urlPurchases(c).size()).sum(), storeA, storeB, storeE, abandonedMs, convertedMs,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
         // -------- wait until the facts caught up with the world
@@ -378,7 +473,7 @@ class SegmentPropertyIT {
 
         // -------- the properties
         long propertiesStarted = System.nanoTime();
-        TreeGenerator generator = new TreeGenerator(r, storeA, storeB, storeE, times);
+        TreeGenerator generator = new TreeGenerator(r, storeA, storeB, storeE, times, journeyTimes, hostA, hostB);
         for (int i = 0; i < TREES; i++) {
             SegmentCondition tree = generator.tree(1);
             checker.check(i, tree, "");
@@ -411,6 +506,32 @@ class SegmentPropertyIT {
     private void createStore(String id, String currency) {
         stores.createStore(CreateStoreRequest.newBuilder().setStore(Store.newBuilder().setStoreId(id).setDisplayName(id)
                 .setCurrencyCode(currency).setTimeZone("UTC").setAbandonmentDelay(Duration.newBuilder().setSeconds(5))).build());
+    }
+
+    /** A site of the store whose pages are on {@code host}; with a URL journey (/cart*, then /thank-you*) when asked. */
+    private String createSite(String store, String host, boolean journey) {
+        String siteId = store + "-web";
+        stores.createSite(CreateSiteRequest.newBuilder().setSite(Site.newBuilder().setSiteId(siteId).setStoreId(store)
+                .setDisplayName(store).addAllowedOrigins(host)).build());
+        if (journey) {
+            stores.updateSite(UpdateSiteRequest.newBuilder().setSite(Site.newBuilder().setSiteId(siteId).setCartPagePattern("/cart*")
+                            .setThankYouPagePattern("/thank-you*"))
+                    .setUpdateMask(FieldMask.newBuilder().addPaths("cart_page_pattern").addPaths("thank_you_page_pattern")).build());
+        }
+        return siteId;
+    }
+
+    private RecordPageViewsResponse pageView(String site, String visitor, String contact, Instant when, String url) {
+        RecordPageViewsRequest.Builder b = RecordPageViewsRequest.newBuilder().setSiteId(site).setVisitorId(visitor)
+                .addPageViews(PageView.newBuilder().setViewId("v" + UUID.randomUUID()).setUrl(url).setViewTime(timestamp(when)));
+        if (contact != null) {
+            b.setContactId(contact);
+        }
+        return pages.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).recordPageViews(b.build());
+    }
+
+    private static LocalDate day(Instant t) {
+        return LocalDate.ofInstant(t, ZoneOffset.UTC);
     }
 
     private static String visitor(String contact) {
@@ -536,12 +657,25 @@ class SegmentPropertyIT {
         private final String storeB;
         private final String storeE;
         private final List<Instant> since = new ArrayList<>();
+        private final List<Instant> journeySince = new ArrayList<>();
+        private final List<Instant> viewSince = new ArrayList<>();
+        private final String hostA;
+        private final String hostB;
 
-        TreeGenerator(Random r, String storeA, String storeB, String storeE, List<Instant> times) {
+        TreeGenerator(Random r, String storeA, String storeB, String storeE, List<Instant> times, List<Instant> journeyTimes,
+                      String hostA, String hostB) {
             this.r = r;
             this.storeA = storeA;
             this.storeB = storeB;
             this.storeE = storeE;
+            this.hostA = hostA;
+            this.hostB = hostB;
+            Instant today = Instant.now().truncatedTo(ChronoUnit.DAYS);
+            journeySince.addAll(journeyTimes);
+            journeySince.add(today);
+            journeySince.add(Instant.now().plus(1, ChronoUnit.HOURS));
+            viewSince.addAll(List.of(today.minus(1, ChronoUnit.DAYS), today.minusSeconds(1), today, today.plusSeconds(43_200),
+                    today.plus(1, ChronoUnit.DAYS)));
             for (Instant t : times) {
                 since.add(t);
                 since.add(t.minusSeconds(1));
@@ -580,7 +714,7 @@ class SegmentPropertyIT {
 
         SegmentCondition leaf() {
             SegmentCondition.Builder b = SegmentCondition.newBuilder();
-            switch (r.nextInt(7)) {
+            switch (r.nextInt(9)) {
                 case 0 -> b.setHasAbandonedCart(SegmentCondition.HasAbandonedCart.newBuilder().setStoreId(store()));
                 case 1 -> b.setHasRecoveredCart(SegmentCondition.HasRecoveredCart.newBuilder().setStoreId(store()));
                 case 2 -> {
@@ -600,8 +734,27 @@ class SegmentPropertyIT {
                         .setOperator(numberOperator()).setCount(r.nextInt(5)));
                 case 5 -> b.setLastAbandonedCartProductName(SegmentCondition.LastAbandonedCartProductName.newBuilder()
                         .setOperator(TextOperator.forNumber(1 + r.nextInt(4))).setText(pick(r, NAME_TEXTS)));
-                default -> b.setLastAbandonedCartStatus(SegmentCondition.LastAbandonedCartStatus.newBuilder()
+                case 6 -> b.setLastAbandonedCartStatus(SegmentCondition.LastAbandonedCartStatus.newBuilder()
                         .setOperator(EqualityOperator.forNumber(1 + r.nextInt(2))).setText(pick(r, STATUS_TEXTS)));
+                case 7 -> {
+                    SegmentCondition.VisitedUrl.Builder v = SegmentCondition.VisitedUrl.newBuilder()
+                            .setUrlPattern(pick(r, PATTERNS).replace("{A}", hostA).replace("{B}", hostB))
+                            .setMinCount(r.nextInt(4)).setStoreId(store());
+                    double d = r.nextDouble();
+                    if (d < 0.3) {
+                        v.setWithinDays(1 + r.nextInt(3));
+                    } else if (d < 0.5) {
+                        v.setSince(timestamp(pick(r, viewSince)));
+                    }
+                    b.setVisitedUrl(v);
+                }
+                default -> {
+                    SegmentCondition.HasUrlTrackedPurchase.Builder h = SegmentCondition.HasUrlTrackedPurchase.newBuilder().setStoreId(store());
+                    if (r.nextDouble() < 0.5) {
+                        h.setSince(timestamp(pick(r, journeySince)));
+                    }
+                    b.setHasUrlTrackedPurchase(h);
+                }
             }
             return b.build();
         }
@@ -623,6 +776,16 @@ class SegmentPropertyIT {
             case HAS_PURCHASED:
                 return "hasPurchased(" + storeNames.getOrDefault(c.getHasPurchased().getStoreId(), "*")
                         + (c.getHasPurchased().hasSince() ? ", since " + ReferenceEvaluator.instant(c.getHasPurchased().getSince()) : "") + ")";
+            case VISITED_URL: {
+                var v = c.getVisitedUrl();
+                return "visited('" + v.getUrlPattern() + "', " + storeNames.getOrDefault(v.getStoreId(), "*") + ", min " + v.getMinCount()
+                        + (v.getWithinDays() > 0 ? ", within " + v.getWithinDays() + " days" : "")
+                        + (v.hasSince() ? ", since " + ReferenceEvaluator.instant(v.getSince()) : "") + ")";
+            }
+            case HAS_URL_TRACKED_PURCHASE:
+                return "hasUrlPurchase(" + storeNames.getOrDefault(c.getHasUrlTrackedPurchase().getStoreId(), "*")
+                        + (c.getHasUrlTrackedPurchase().hasSince() ? ", since " + ReferenceEvaluator.instant(c.getHasUrlTrackedPurchase().getSince()) : "")
+                        + ")";
             case LAST_ABANDONED_CART_VALUE: {
                 var v = c.getLastAbandonedCartValue();
                 return "lastValue " + op(v.getOperator()) + " " + ReferenceEvaluator.decimal(v.getAmount()).stripTrailingZeros().toPlainString()
@@ -706,7 +869,10 @@ class SegmentPropertyIT {
                     SegmentCondition.newBuilder().setLastAbandonedCartValue(SegmentCondition.LastAbandonedCartValue.newBuilder()
                             .setOperator(NumberOperator.NUMBER_OPERATOR_GREATER_OR_EQUAL).setAmount(money("0"))).build(),
                     SegmentCondition.newBuilder().setLastAbandonedCartProductCount(SegmentCondition.LastAbandonedCartProductCount.newBuilder()
-                            .setOperator(NumberOperator.NUMBER_OPERATOR_GREATER_OR_EQUAL).setCount(1)).build());
+                            .setOperator(NumberOperator.NUMBER_OPERATOR_GREATER_OR_EQUAL).setCount(1)).build(),
+                    SegmentCondition.newBuilder().setVisitedUrl(SegmentCondition.VisitedUrl.newBuilder().setUrlPattern("*")).build(),
+                    SegmentCondition.newBuilder().setVisitedUrl(SegmentCondition.VisitedUrl.newBuilder().setUrlPattern("*").setMinCount(3)).build(),
+                    SegmentCondition.newBuilder().setHasUrlTrackedPurchase(SegmentCondition.HasUrlTrackedPurchase.getDefaultInstance()).build());
             long deadline = start + TimeUnit.SECONDS.toNanos(45);
             while (true) {
                 List<String> behind = new ArrayList<>();
@@ -745,6 +911,8 @@ class SegmentPropertyIT {
                 case HAS_ABANDONED_CART -> !inStoreA.contains(c.getHasAbandonedCart().getStoreId());
                 case HAS_RECOVERED_CART -> !inStoreA.contains(c.getHasRecoveredCart().getStoreId());
                 case HAS_PURCHASED -> !inStoreA.contains(c.getHasPurchased().getStoreId());
+                case VISITED_URL -> !inStoreA.contains(c.getVisitedUrl().getStoreId());
+                case HAS_URL_TRACKED_PURCHASE -> !inStoreA.contains(c.getHasUrlTrackedPurchase().getStoreId());
                 default -> false;
             };
         }
@@ -943,6 +1111,14 @@ class SegmentPropertyIT {
             b.append("purchases: ");
             for (PurchaseModel p : world.purchases(contact)) {
                 b.append(storeNames.get(p.storeId())).append(' ').append(p.occurTime()).append("; ");
+            }
+            b.append("views: ");
+            for (var v : world.views(contact)) {
+                b.append(storeNames.get(v.storeId())).append(' ').append(v.url()).append(' ').append(v.day()).append("; ");
+            }
+            b.append("URL purchases: ");
+            for (var p : world.urlPurchases(contact)) {
+                b.append(storeNames.get(p.storeId())).append(' ').append(p.time()).append("; ");
             }
             b.append("last abandoned in scope: ").append(reference.lastAbandoned(contact, scope).map(CartModel::cartId).orElse("none"));
             return b.append('}').toString();
