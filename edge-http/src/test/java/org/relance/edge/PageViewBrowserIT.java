@@ -27,6 +27,11 @@ import org.relance.api.cart.v1.Site;
 import org.relance.api.cart.v1.Store;
 import org.relance.api.cart.v1.TrackingMode;
 import org.relance.api.cart.v1.UpdateStoreRequest;
+import org.relance.api.segment.v1.Contact;
+import org.relance.api.segment.v1.CountContactsRequest;
+import org.relance.api.segment.v1.FindContactByEmailRequest;
+import org.relance.api.segment.v1.MatchContactRequest;
+import org.relance.api.segment.v1.SegmentCondition;
 import org.relance.edge.support.EdgeClient;
 import org.relance.edge.support.FixtureServer;
 import org.relance.edge.support.Scenarios;
@@ -113,10 +118,26 @@ class PageViewBrowserIT {
         return fixtures.base() + path;
     }
 
+    private boolean matches(String contactId, SegmentCondition condition) {
+        return edge.segments.matchContact(MatchContactRequest.newBuilder().setContactId(contactId).setStoreId(site.getStoreId())
+                .setCondition(condition).build()).getMatches();
+    }
+
+    private long count(SegmentCondition condition) {
+        return edge.segments.countContacts(CountContactsRequest.newBuilder().setStoreId(site.getStoreId()).setCondition(condition).build())
+                .getCount();
+    }
+
+    private static SegmentCondition visited(String pattern) {
+        return SegmentCondition.newBuilder().setVisitedUrl(SegmentCondition.VisitedUrl.newBuilder().setUrlPattern(pattern)).build();
+    }
+
     @Test
-    void aCartPageThenAThankYouPageMakeAConvertedUrlTrackedCart() throws Exception {
+    void aCartPageThenAThankYouPageMakeAConvertedUrlTrackedCartAndAPurchaseSegmentsSee() throws Exception {
         urlJourney();
-        JsonNode r = scenario("url-purchase");
+        String email = "url-" + java.util.UUID.randomUUID() + "@example.com";
+        // The shopper tells who they are on the thank-you page, after the views were recorded.
+        JsonNode r = scenario("url-purchase", Map.of("RELANCE_EMAIL", email));
         String visitor = r.get("visitorId").asText();
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(carts(visitor)).singleElement().satisfies(c -> {
             assertThat(c.getSource()).isEqualTo(CartSource.CART_SOURCE_URL);
@@ -127,6 +148,18 @@ class PageViewBrowserIT {
                 org.assertj.core.groups.Tuple.tuple(url("/shop/product.html"), PageKind.PAGE_KIND_OTHER),
                 org.assertj.core.groups.Tuple.tuple(url("/shop/cart.html"), PageKind.PAGE_KIND_CART),
                 org.assertj.core.groups.Tuple.tuple(url("/shop/thank-you.html?order=1"), PageKind.PAGE_KIND_THANK_YOU));
+
+        // Segments (seed 004, "URL visited" and "purchase made"), from the segment service's facts.
+        SegmentCondition purchased = SegmentCondition.newBuilder()
+                .setHasUrlTrackedPurchase(SegmentCondition.HasUrlTrackedPurchase.newBuilder().setStoreId(site.getStoreId())).build();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Contact buyer = edge.contacts.findContactByEmail(FindContactByEmailRequest.newBuilder().setEmail(email).build()).getContact();
+            assertThat(matches(buyer.getContactId(), purchased)).as("HasUrlTrackedPurchase").isTrue();
+            assertThat(matches(buyer.getContactId(), visited("/shop/cart*"))).as("VisitedUrl /shop/cart*").isTrue();
+            assertThat(matches(buyer.getContactId(), visited("/app/*"))).as("VisitedUrl /app/*").isFalse();
+            assertThat(count(purchased)).isEqualTo(1);
+            assertThat(count(visited("/shop/cart*"))).isEqualTo(1);
+        });
     }
 
     @Test
