@@ -20,7 +20,7 @@ import java.util.List;
  * <p>Settings are system properties ({@code -Dbench.duration=20} ...); see BENCHMARKS.md.
  */
 public final class Bench {
-    static final List<String> SCENARIOS = List.of("submits", "sweep", "startup", "transactions", "import", "segments", "edge", "triggers");
+    static final List<String> SCENARIOS = List.of("submits", "sweep", "startup", "transactions", "import", "segments", "edge", "pageviews", "triggers");
 
     static {
         // The service kit brings JBoss LogManager; set it before anything logs (else it complains).
@@ -80,6 +80,7 @@ public final class Bench {
                     case "import" -> new ImportScenario(work).run();
                     case "segments" -> new SegmentsScenario(work).run();
                     case "edge" -> new EdgeScenario(work).run();
+                    case "pageviews" -> new EdgeScenario(work, true).run();
                     case "triggers" -> new TriggersScenario(work).run();
                     default -> throw new IllegalArgumentException(scenario);
                 };

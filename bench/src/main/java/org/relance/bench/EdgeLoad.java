@@ -14,9 +14,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Tracker batches over HTTP/1.1 (what browsers send): each request one submit of seed 000's first
- * example (AddCart + two AddCartItem) with a unique id and cart, to {@code /t/{key}} or to the
- * edge's bare endpoint. Closed loop for the peak, open loop (latency from when a request was due)
- * at a fixed rate for latencies.
+ * example (AddCart + two AddCartItem) with a unique id and cart, or ({@link #pageViews}) one page
+ * view with a unique id, to {@code /t/{key}} or to the edge's bare endpoint. Closed loop for the
+ * peak, open loop (latency from when a request was due) at a fixed rate for latencies.
  */
 final class EdgeLoad {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -26,8 +26,15 @@ final class EdgeLoad {
     private final String tag;
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
+    private final boolean pageViews;
 
     EdgeLoad(int port, String path, String tag) {
+        this(port, path, tag, false);
+    }
+
+    /** With {@code pageViews}, each request carries one page view instead of a cart submit. */
+    EdgeLoad(int port, String path, String tag, boolean pageViews) {
+        this.pageViews = pageViews;
         // A few selector threads: the client must not be what limits the edge on two cores.
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT)
                 .executor(Executors.newFixedThreadPool(2)).build();
@@ -41,6 +48,21 @@ final class EdgeLoad {
     }
 
     String body(long n) {
+        return pageViews ? pageView(n) : cartSubmit(n);
+    }
+
+    /**
+     * What the tracker sends when a page has loaded: one view of a product page, every tenth one of
+     * the cart page (which opens or touches the visitor's URL-tracked cart), with a referrer and a title.
+     */
+    private String pageView(long n) {
+        String url = n % 10 == 0 ? "https://shop.example/cart" : "https://shop.example/p/" + (n % 500) + "?ref=home";
+        return "{\"v\":1,\"visitorId\":\"v1." + tag + "-" + (n % 5000) + "\",\"page\":\"" + url + "\",\"submits\":[{\"id\":\"" + tag
+                + "-v" + n + "\",\"type\":\"pageview\",\"time\":" + System.currentTimeMillis() + ",\"args\":{\"url\":\"" + url
+                + "\",\"referrer\":\"https://shop.example/\",\"title\":\"Blue mug, 350 ml – Shop\"}}]}";
+    }
+
+    private String cartSubmit(long n) {
         String cart = tag + "-c" + n;
         return "{\"v\":1,\"visitorId\":\"v1." + tag + "-" + (n % 5000) + "\",\"submits\":[{\"id\":\"" + tag + "-s" + n
                 + "\",\"type\":\"cart\",\"calls\":[{\"fn\":\"AddCart\",\"args\":{\"idCart\":\"" + cart

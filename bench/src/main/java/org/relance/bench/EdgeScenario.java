@@ -20,12 +20,16 @@ import org.relance.kit.grpc.BearerToken;
 /**
  * Tracker submits per second through the edge (HTTP/1.1, the body a beacon would carry) into the
  * cart service, against the same edge's bare endpoint (reads the body, answers 204) in the same
- * run; then latencies at half of the peak, for both at the same rate.
+ * run; then latencies at half of the peak, for both at the same rate. The {@code pageviews}
+ * variant sends page views (one per request, as a page load does) to a site with a URL journey,
+ * so that each view is classified against its cart and thank-you page patterns.
  */
 final class EdgeScenario {
     private static final String STORE = "bench-edge";
 
     private final Path work;
+    private final boolean pageViews;
+    private final String what;
     private final Path root = Bench.root();
     private final int warmupSeconds = Bench.intProp("bench.warmup", 5);
     private final int seconds = Bench.intProp("bench.duration", 20);
@@ -34,11 +38,17 @@ final class EdgeScenario {
     private final double goalP99Millis = 25;
 
     EdgeScenario(Path work) {
+        this(work, false);
+    }
+
+    EdgeScenario(Path work, boolean pageViews) {
         this.work = work;
+        this.pageViews = pageViews;
+        this.what = pageViews ? "page views" : "tracker submits";
     }
 
     Report run() {
-        Report report = new Report("edge");
+        Report report = new Report(pageViews ? "pageviews" : "edge");
         try (Postgres pg = Postgres.start(work)) {
             System.out.println("bench: " + pg.version() + " on port " + pg.port());
             pg.createDatabase("relance_cart");
@@ -61,8 +71,8 @@ final class EdgeScenario {
                     long ready = edge.awaitReady(Duration.ofSeconds(90));
                     System.out.printf("bench: edge ready in %.2f s (pid %d, port %d)%n", ready / 1e9, edge.pid(), edge.port());
                     String tag = "e" + System.currentTimeMillis();
-                    EdgeLoad bare = new EdgeLoad(edge.port(), "/bench/noop", tag + "b");
-                    EdgeLoad tracker = new EdgeLoad(edge.port(), "/t/" + key, tag + "t");
+                    EdgeLoad bare = new EdgeLoad(edge.port(), "/bench/noop", tag + "b", pageViews);
+                    EdgeLoad tracker = new EdgeLoad(edge.port(), "/t/" + key, tag + "t", pageViews);
 
                     System.out.printf("bench: closed loop, %d requests in flight, %d s warm-up + %d s each%n", concurrency, warmupSeconds, seconds);
                     CpuMonitor.awaitQuiet("the bare endpoint's peak");
@@ -70,7 +80,7 @@ final class EdgeScenario {
                     System.out.println("bench: bare endpoint peak: " + barePeak.describe());
                     CpuMonitor.awaitQuiet("the tracker's peak");
                     SubmitLoad.Result trackerPeak = tracker.closedLoop(concurrency, warmupSeconds * 1000L, seconds * 1000L);
-                    System.out.println("bench: tracker submits peak: " + trackerPeak.describe());
+                    System.out.println("bench: " + what + " peak: " + trackerPeak.describe());
 
                     double rate = trackerPeak.perSecond() / 2;
                     System.out.printf("bench: open loop at half of the tracker's peak, %.0f requests/s%n", rate);
@@ -79,16 +89,16 @@ final class EdgeScenario {
                     System.out.println("bench: bare endpoint at that rate: " + bareHalf.describe());
                     CpuMonitor.awaitQuiet("the tracker's half-peak run");
                     SubmitLoad.Result trackerHalf = tracker.openLoop(rate, warmupSeconds * 1000L, seconds * 1000L, 5000);
-                    System.out.println("bench: tracker submits at that rate: " + trackerHalf.describe());
+                    System.out.println("bench: " + what + " at that rate: " + trackerHalf.describe());
 
                     long acknowledged = tracker.acknowledged();
-                    long stored = storedCarts(pg);
-                    System.out.printf("bench: tracker submits answered 204: %d; carts stored: %d%n", acknowledged, stored);
+                    long stored = pageViews ? storedViews(pg) : storedCarts(pg);
+                    System.out.printf("bench: %s answered 204: %d; %s stored: %d%n", what, acknowledged, pageViews ? "views" : "carts", stored);
                     if (stored < acknowledged) {
-                        throw new IllegalStateException(acknowledged - stored + " acknowledged submits are not stored");
+                        throw new IllegalStateException(acknowledged - stored + " acknowledged " + what + " are not stored");
                     }
 
-                    report.row("tracker submits/s through the edge (closed loop, " + concurrency + " in flight)",
+                    report.row(what + "/s through the edge (closed loop, " + concurrency + " in flight" + (pageViews ? ", one view per batch" : "") + ")",
                             String.format("%,.0f/s", trackerPeak.perSecond()), String.format("%,.0f/s bare endpoint", barePeak.perSecond()),
                             Report.ratio(trackerPeak.perSecond() / barePeak.perSecond()), "≥ 5,000/s", trackerPeak.perSecond() >= goalPerSecond);
                     report.row(String.format("p50 / p99 at %,.0f/s (half of peak)", rate),
@@ -96,8 +106,16 @@ final class EdgeScenario {
                             Report.ms(bareHalf.percentileMillis(50)) + " / " + Report.ms(bareHalf.percentileMillis(99)) + " bare",
                             Report.ratio(trackerHalf.percentileMillis(99) / bareHalf.percentileMillis(99)), "p99 < 25 ms",
                             trackerHalf.percentileMillis(99) < goalP99Millis);
-                    report.note(String.format("Every submit answered 204 (%,d) is a stored cart (%,d carts); failures at peak: %s, at half: %s.",
-                            acknowledged, stored, trackerPeak.failures(), trackerHalf.failures()));
+                    if (pageViews) {
+                        report.note(String.format("Every view answered 204 (%,d) is a stored view (%,d rows of page_event); %,d URL-tracked carts "
+                                + "opened by the cart-page views; failures at peak: %s, at half: %s.",
+                                acknowledged, stored, urlCarts(pg), trackerPeak.failures(), trackerHalf.failures()));
+                        report.note("One view per request, as a page load sends it: a product page, every tenth the cart page "
+                                + "(the site's cart_page_pattern), 5,000 visitors; the edge checks the view and makes one RecordPageViews call.");
+                    } else {
+                        report.note(String.format("Every submit answered 204 (%,d) is a stored cart (%,d carts); failures at peak: %s, at half: %s.",
+                                acknowledged, stored, trackerPeak.failures(), trackerHalf.failures()));
+                    }
                     report.note("The load generator (JDK HttpClient), the edge, the cart service and PostgreSQL share the machine's cores.");
                 }
             }
@@ -105,23 +123,38 @@ final class EdgeScenario {
         return report;
     }
 
-    private static String createSite(CartService cart) {
+    private String createSite(CartService cart) {
         ManagedChannel channel = cart.channel();
         try {
             StoreServiceGrpc.StoreServiceBlockingStub stores = StoreServiceGrpc.newBlockingStub(channel)
                     .withCallCredentials(new BearerToken(CartService.TOKEN)).withDeadlineAfter(30, TimeUnit.SECONDS);
             stores.createStore(CreateStoreRequest.newBuilder().setStore(Store.newBuilder().setStoreId(STORE).setDisplayName("Bench edge")
                     .setCurrencyCode("EUR").setTimeZone("Europe/Paris")).build());
-            return stores.createSite(CreateSiteRequest.newBuilder().setSite(Site.newBuilder().setSiteId(STORE + "-web")
-                    .setStoreId(STORE).addAllowedOrigins("https://shop.example")).build()).getSite().getSiteKey();
+            Site.Builder site = Site.newBuilder().setSiteId(STORE + "-web").setStoreId(STORE).addAllowedOrigins("https://shop.example");
+            if (pageViews) {
+                site.setCartPagePattern("/cart*").setThankYouPagePattern("/thank-you*");
+            }
+            return stores.createSite(CreateSiteRequest.newBuilder().setSite(site).build()).getSite().getSiteKey();
         } finally {
             channel.shutdownNow();
         }
     }
 
     private static long storedCarts(Postgres pg) {
+        return count(pg, "SELECT count(*) FROM cart WHERE store_id = '" + STORE + "'");
+    }
+
+    private static long storedViews(Postgres pg) {
+        return count(pg, "SELECT count(*) FROM page_event WHERE store_id = '" + STORE + "' AND event_type = 1");
+    }
+
+    private static long urlCarts(Postgres pg) {
+        return count(pg, "SELECT count(*) FROM cart WHERE store_id = '" + STORE + "' AND source = 2");
+    }
+
+    private static long count(Postgres pg, String sql) {
         try (Connection c = pg.connect("relance_cart"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM cart WHERE store_id = '" + STORE + "'")) {
+             ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
