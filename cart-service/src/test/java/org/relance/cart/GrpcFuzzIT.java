@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.relance.api.cart.v1.CartServiceProto;
 import org.relance.api.cart.v1.CreateSiteRequest;
@@ -18,8 +19,8 @@ import org.relance.api.cart.v1.Site;
 import org.relance.api.cart.v1.StoreServiceProto;
 import org.relance.cart.support.CartApi;
 import org.relance.kit.db.Database;
-import org.relance.kit.db.Sql;
 import org.relance.kit.fuzz.GrpcFuzzer;
+import org.relance.kit.fuzz.TableDigest;
 import org.relance.kit.grpc.BearerToken;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,7 +59,7 @@ class GrpcFuzzIT {
 
             Map<Status.Code, Integer> codes = new EnumMap<>(Status.Code.class);
             List<String> failures = new ArrayList<>();
-            String before = fingerprint();
+            Map<String, String> before = fingerprint();
             for (int i = 0; i < CALLS; i++) {
                 MethodDescriptor method = fuzzer.pick(methods);
                 DynamicMessage request = fuzzer.request(method);
@@ -72,7 +73,7 @@ class GrpcFuzzIT {
                 assertThat(outcome.description()).as("call #%d %s", i, method.getName())
                         .doesNotContainIgnoringCase("exception").doesNotContain("SELECT ").doesNotContain("r2dbc")
                         .doesNotContain(CartApi.TOKEN);
-                String after = fingerprint();
+                Map<String, String> after = fingerprint();
                 if (!outcome.ok()) {
                     assertThat(after).as("call #%d %s refused with %s changed a table", i, method.getName(), outcome.code())
                             .isEqualTo(before);
@@ -86,19 +87,8 @@ class GrpcFuzzIT {
         }
     }
 
-    /** A digest of every row of every table of the service (Flyway's history aside). */
-    private String fingerprint() {
-        List<String> tables = database.withConnection(c -> Sql.query(c,
-                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE 'flyway%' "
-                                + "ORDER BY tablename", row -> row.get("tablename", String.class)))
-                .collectList().block(Duration.ofSeconds(30));
-        StringBuilder sql = new StringBuilder("SELECT md5(concat_ws('|'");
-        for (String t : tables) {
-            sql.append(", (SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM \"").append(t).append("\" x)");
-        }
-        sql.append(")) AS digest");
-        return database.withConnection(c -> Sql.query(c, sql.toString(), row -> row.get("digest", String.class)))
-                .blockFirst(Duration.ofSeconds(30));
+    private Map<String, String> fingerprint() {
+        return TableDigest.of(database, Set.of());
     }
 
     private static String abbreviate(String text) {

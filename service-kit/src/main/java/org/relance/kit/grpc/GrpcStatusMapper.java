@@ -79,6 +79,11 @@ public final class GrpcStatusMapper {
             LOG.warnf("storage unavailable: %s", t.toString());
             return build(Code.UNAVAILABLE, "storage is unavailable, retry later", "STORAGE_UNAVAILABLE", null);
         }
+        if (t instanceof IllegalStateException && "Trailers already sent".equals(t.getMessage())) {
+            // The transport closed the call first (a request over the size limit was answered by gRPC itself).
+            LOG.debugf("call already closed by the transport: %s", t.toString());
+            return build(Code.CANCELLED, "the call was already closed", "CANCELLED", null);
+        }
         LOG.error("internal error", t);
         return build(Code.INTERNAL, "internal error", "INTERNAL", null);
     }

@@ -170,9 +170,9 @@ public class TransactionGrpcService extends MutinyTransactionServiceGrpc.Transac
         if (!request.hasEndTime()) {
             v.add("end_time", "is required");
         }
-        Instant start = ProtoValues.instant(request.getStartTime());
-        Instant end = ProtoValues.instant(request.getEndTime());
-        if (request.hasStartTime() && request.hasEndTime() && !end.isAfter(start)) {
+        Instant start = ProtoValues.instant(request.getStartTime(), "start_time", v);
+        Instant end = ProtoValues.instant(request.getEndTime(), "end_time", v);
+        if (request.hasStartTime() && request.hasEndTime() && start != null && end != null && !end.isAfter(start)) {
             v.add("end_time", "must be after start_time");
         }
         if (request.getTopCount() < 0 || request.getTopCount() > 1000) {

@@ -13,6 +13,8 @@ import org.relance.kit.grpc.Moneys;
 import static org.relance.kit.grpc.ProtoValues.emptyToNull;
 import static org.relance.kit.grpc.ProtoValues.nullToEmpty;
 import static org.relance.kit.grpc.ProtoValues.timestamp;
+import org.relance.kit.grpc.ProtoValues;
+
 import static org.relance.kit.grpc.ProtoValues.instant;
 import org.relance.transaction.domain.CartConversion;
 import org.relance.transaction.domain.Transaction;
@@ -51,7 +53,7 @@ final class TransactionProtoMapper {
                 amount("transaction.revenue", t.hasRevenue(), t.getRevenue(), currency, v),
                 amount("transaction.tax", t.hasTax(), t.getTax(), currency, v),
                 amount("transaction.shipping", t.hasShipping(), t.getShipping(), currency, v), items,
-                t.hasOccurTime() ? instant(t.getOccurTime()) : null, null, null);
+                t.hasOccurTime() ? ProtoValues.instant(t.getOccurTime(), "transaction.occur_time", v) : null, null, null);
     }
 
     private static BigDecimal amount(String field, boolean present, Money money, String currency, Violations v) {
