@@ -191,6 +191,46 @@ const scenarios = {
     return { tiles, canvases, captions, products, overflow };
   },
 
+  /** A site's URL journey: tests the cart page pattern on addresses, then saves both patterns and turns page views off. */
+  async sites(browser) {
+    const page = await open(browser);
+    await signIn(page, `#/sites?store=${encodeURIComponent(input.storeId)}`);
+    await page.getByLabel('Cart page pattern').waitFor();
+    await page.getByLabel('Cart page pattern').fill('/shop/cart*');
+    await page.getByLabel('Addresses, one per line').fill('https://Shop.example/shop/cart?step=2#top\nhttps://shop.example/p/1');
+    await page.getByRole('button', { name: 'Test the cart page pattern' }).click();
+    await page.locator('#test-table tbody tr').first().waitFor();
+    const matches = await page.locator('#test-table tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.matches === 'true'));
+    const compared = await page.locator('#test-table tbody td:first-of-type').allTextContents();
+    // Saving one pattern alone is refused in the page, before any call.
+    await page.getByRole('button', { name: 'Save' }).click();
+    const refusal = await page.locator('#site-status').textContent();
+    await page.getByLabel('Thank-you page pattern').fill('/shop/thank-you*');
+    await page.getByLabel('Do not record page views on this site').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#site-status', { hasText: 'Saved.' }).waitFor();
+    await shot(page, 'sites');
+    return { matches, compared, refusal };
+  },
+
+  /** The segment builder's visited-URL condition (seed 004). */
+  async 'visited-url'(browser) {
+    const page = await open(browser);
+    await signIn(page, '#/segments');
+    await page.locator('#segment-scope').selectOption(input.storeId);
+    await settledCount(page);
+    await page.locator('.tree > fieldset > .group-actions > [data-role="add-condition"]').click();
+    const row = page.locator('.node.condition').nth(0);
+    await row.locator('[data-role="type"]').selectOption('visitedUrl');
+    await row.locator('[data-role="value"]').pressSequentially('/shop/cart*');
+    const visited = await settledCount(page);
+    const listed = await listedContacts(page);
+    await row.locator('[data-role="count"]').pressSequentially('2');
+    const twice = await settledCount(page);
+    await shot(page, 'visited-url');
+    return { visited: visited.count, listed, twice: twice.count };
+  },
+
   /** A site's rejected events with their reasons. */
   async rejections(browser) {
     const page = await open(browser);

@@ -136,8 +136,19 @@ export function conditionEditor(container, root, { stores, onChange, label = 'Co
       controls.push(input('Product name', { autocomplete: 'off', maxlength: 500 }));
     } else if (spec.takes === 'status') {
       controls.push(input('Status', { autocomplete: 'off', maxlength: 50, placeholder: 'e.g. ValidateShippingStep' }));
+    } else if (spec.takes === 'url') {
+      controls.push(input('URL pattern', { autocomplete: 'off', maxlength: 500, placeholder: 'e.g. /cart* or https://shop.example/sale/*', spellcheck: 'false' }));
+      for (const [key, text, placeholder] of [['count', 'At least (times)', '1'], ['days', 'In the last (days)', 'any time']]) {
+        const id = uid(key);
+        controls.push(h('div', { class: 'field' }, h('label', { for: id }, text),
+          h('input', {
+            id, value: node[key], inputmode: 'numeric', autocomplete: 'off', size: 6, placeholder, 'aria-describedby': problemId,
+            dataset: { role: key },
+            oninput: (e) => { node[key] = e.target.value; showProblem(); changed(); }
+          })));
+      }
     }
-    if (spec.takes === 'store' || spec.takes === 'storeSince') {
+    if (spec.takes === 'store' || spec.takes === 'storeSince' || spec.takes === 'url') {
       const id = uid('store');
       controls.push(h('div', { class: 'field' }, h('label', { for: id }, 'Store'),
         select(storeOptions(stores, 'Any store'), node.storeId, {

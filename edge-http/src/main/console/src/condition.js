@@ -32,8 +32,21 @@ export const CONDITION_TYPES = {
   lastAbandonedCartProductCount: { label: 'Number of products in last abandoned cart', takes: 'count', operators: NUMBER_OPERATORS },
   lastAbandonedCartProductName: { label: 'Product name in last abandoned cart', takes: 'text', operators: TEXT_OPERATORS },
   lastAbandonedCartStatus: { label: 'Status of last abandoned cart', takes: 'status', operators: EQUALITY_OPERATORS },
-  hasPurchased: { label: 'Has purchased', takes: 'storeSince' }
+  hasPurchased: { label: 'Has purchased', takes: 'storeSince' },
+  // Seed 004: page views seen by the tracker, and purchases detected by a thank-you page.
+  visitedUrl: { label: 'Visited URL', takes: 'url' },
+  hasUrlTrackedPurchase: { label: 'Has purchased (thank-you page seen)', takes: 'storeSince' }
 };
+
+/** Why a URL pattern (docs/tracker-protocol.md, "Page views") cannot be used, or ''. */
+export function patternProblem(text) {
+  if (!text) return 'enter a URL pattern such as /cart* or https://shop.example/*';
+  if (text.length > 500) return 'at most 500 characters';
+  if (/[\s\u0000-\u001f]/.test(text)) return 'no spaces in a pattern';
+  if (text.includes('#')) return 'no # in a pattern: fragments are removed from addresses';
+  if (!/^(\/|\*|https?:\/\/)/i.test(text)) return "start with / (path and query), http://, https:// or * (whole address)";
+  return '';
+}
 
 let nextId = 1;
 
@@ -46,7 +59,7 @@ export function leaf(type = 'hasAbandonedCart') {
   return {
     id: nextId++, kind: 'condition', type, not: false,
     operator: spec.operators ? spec.operators[0][0] : '',
-    value: '', currency: '', storeId: '', since: ''
+    value: '', currency: '', storeId: '', since: '', count: '', days: ''
   };
 }
 
@@ -58,6 +71,12 @@ export function leafProblem(node) {
   if (takes === 'count' && !/^\d{1,9}$/.test(value)) return 'enter a whole number';
   if (takes === 'text' && (value.length < 1 || value.length > 500)) return 'enter 1 to 500 characters';
   if (takes === 'status' && node.value.length > 50) return 'at most 50 characters';
+  if (takes === 'url') {
+    const problem = patternProblem(value);
+    if (problem) return problem;
+    if (node.count.trim() && !/^\d{1,9}$/.test(node.count.trim())) return 'times: enter a whole number';
+    if (node.days.trim() && !/^\d{1,5}$/.test(node.days.trim())) return 'days: enter a whole number';
+  }
   return '';
 }
 
@@ -70,7 +89,14 @@ function leafToProto(node) {
       const body = {};
       if (node.storeId) body.storeId = node.storeId;
       if (node.since) body.since = new Date(`${node.since}T00:00:00Z`).toISOString();
-      return { hasPurchased: body };
+      return { [node.type]: body };
+    }
+    case 'url': {
+      const body = { urlPattern: node.value.trim() };
+      if (Number(node.count) > 1) body.minCount = node.count.trim();
+      if (Number(node.days) > 0) body.withinDays = Number(node.days);
+      if (node.storeId) body.storeId = node.storeId;
+      return { visitedUrl: body };
     }
     case 'amount':
       return { lastAbandonedCartValue: { operator: node.operator, amount: toMoney(node.value.trim(), node.currency) } };
@@ -144,7 +170,12 @@ function nodeFromProto(proto) {
   const node = leaf(type);
   node.storeId = body.storeId || '';
   if (body.operator) node.operator = body.operator;
-  if (type === 'hasPurchased' && body.since) node.since = body.since.slice(0, 10);
+  if ((type === 'hasPurchased' || type === 'hasUrlTrackedPurchase') && body.since) node.since = body.since.slice(0, 10);
+  if (type === 'visitedUrl') {
+    node.value = body.urlPattern || '';
+    node.count = body.minCount ? String(body.minCount) : '';
+    node.days = body.withinDays ? String(body.withinDays) : '';
+  }
   if (type === 'lastAbandonedCartValue') {
     node.value = moneyText(body.amount);
     node.currency = (body.amount && body.amount.currencyCode) || '';
@@ -169,6 +200,11 @@ export function describe(proto) {
   if (type === 'lastAbandonedCartValue') value = `${moneyText(body.amount)} ${(body.amount && body.amount.currencyCode) || ''}`.trim();
   else if (type === 'lastAbandonedCartProductCount') value = String(body.count || 0);
   else if (body.text !== undefined) value = `"${body.text}"`;
+  if (type === 'visitedUrl') {
+    const times = Number(body.minCount) > 1 ? ` at least ${body.minCount} times` : '';
+    const days = body.withinDays ? ` in the last ${body.withinDays} days` : '';
+    return `${spec.label} "${body.urlPattern || ''}"${times}${days}${body.storeId ? ` in ${body.storeId}` : ''}`;
+  }
   const store = body.storeId ? ` in ${body.storeId}` : '';
   const since = body.since ? ` since ${body.since.slice(0, 10)}` : '';
   return `${spec.label}${op ? ` ${op} ${value}` : ''}${store}${since}`;

@@ -8,12 +8,14 @@ import { contactPage } from './pages/contact.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { rejectionsPage } from './pages/rejections.js';
 import { segmentsPage } from './pages/segments.js';
+import { sitesPage } from './pages/sites.js';
 import { triggerDetailPage, triggerFormPage, triggersPage } from './pages/triggers.js';
 
 const SECTIONS = [
   ['segments', 'Segments'],
   ['dashboard', 'Dashboard'],
   ['triggers', 'Triggers'],
+  ['sites', 'Sites'],
   ['rejections', 'Rejected events']
 ];
 
@@ -103,6 +105,7 @@ async function render() {
   else if (section === 'triggers' && segments[1]) page = triggerDetailPage(main, segments[1], params);
   else if (section === 'triggers') page = triggersPage(main, params);
   else if (section === 'rejections') page = rejectionsPage(main, params);
+  else if (section === 'sites') page = sitesPage(main, params);
   else page = segmentsPage(main, params);
   cleanup = typeof page === 'function' ? page : null;
   // Moving focus to the new heading tells screen readers the view changed, as a page load would.

@@ -288,6 +288,40 @@ class ConsoleBrowserIT {
     }
 
     @Test
+    void theSitesPageTestsAPatternThenSavesTheUrlJourney() throws Exception {
+        // A store of its own: a second site in the shared store would change what the other pages pick.
+        String journeyStore = "journey-" + run;
+        edge.stores.createStore(CreateStoreRequest.newBuilder().setStore(Store.newBuilder().setStoreId(journeyStore).setDisplayName("Journey shop")
+                .setCurrencyCode("EUR").setTimeZone("Europe/Paris")).build());
+        Site own = edge.stores.createSite(CreateSiteRequest.newBuilder().setSite(Site.newBuilder().setSiteId(journeyStore + "-web")
+                .setStoreId(journeyStore).addAllowedOrigins("https://shop.example")).build()).getSite();
+        JsonNode r = scenario("sites", Map.of("storeId", journeyStore));
+        assertThat(r.get("matches").toString()).isEqualTo("[true,false]");
+        assertThat(r.get("refusal").asText()).contains("both patterns");
+        Site saved = edge.stores.getSite(org.relance.api.cart.v1.GetSiteRequest.newBuilder().setSiteId(own.getSiteId()).build()).getSite();
+        assertThat(saved.getCartPagePattern()).isEqualTo("/shop/cart*");
+        assertThat(saved.getThankYouPagePattern()).isEqualTo("/shop/thank-you*");
+        assertThat(saved.getPageViewsDisabled()).isTrue();
+        assertScreenshot("sites");
+    }
+
+    @Test
+    void theSegmentBuilderAsksWhoVisitedAUrl() throws Exception {
+        edge.pageViews.recordPageViews(org.relance.api.cart.v1.RecordPageViewsRequest.newBuilder().setSiteId(site.getSiteId())
+                .setVisitorId("v1.anna-" + run).setContactId(anna)
+                .addPageViews(org.relance.api.cart.v1.PageView.newBuilder().setViewId("anna-cart-" + run).setUrl("https://shop.example/shop/cart"))
+                .build());
+        SegmentCondition visited = SegmentCondition.newBuilder().setVisitedUrl(SegmentCondition.VisitedUrl.newBuilder().setUrlPattern("/shop/cart*"))
+                .build();
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(visited) == 1);
+        JsonNode r = scenario("visited-url", Map.of("storeId", store));
+        assertThat(r.get("visited").asLong()).isEqualTo(1);
+        assertThat(texts(r.get("listed"))).containsExactly(anna);
+        assertThat(r.get("twice").asLong()).isZero();
+        assertScreenshot("visited-url");
+    }
+
+    @Test
     void triggerCreatedInTheFormIsStoredPausedAndEditable() throws Exception {
         JsonNode r = scenario("trigger", Map.of("storeId", store));
         assertThat(r.get("dryRunText").asText()).startsWith("1 abandoned cart matches now");
