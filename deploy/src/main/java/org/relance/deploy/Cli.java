@@ -97,6 +97,11 @@ public final class Cli {
                 usage: relance <area> <command> [--option value]...
                   stores create --store ID --currency EUR [--delay 3600] (seconds until a cart is abandoned)
                   stores list
+                  sites create --store ID --site ID --origin https://shop.example [--cart-page /cart*] [--thank-you-page /thanks*]
+                  sites journey --site ID --cart-page PATTERN --thank-you-page PATTERN   (URL journey; "" "" removes it)
+                  pages record --site ID --visitor ID --url URL [--url URL]...   (page views, in order)
+                  pages list --store ID (--visitor ID | --contact ID)
+                  pages test --pattern PATTERN --url URL [--url URL]...
                   carts submit --store ID --cart ID [--status TEXT] [--total 870] [--item ID:NAME:PRICE:QTY]...
                                [--visitor ID] [--contact ID]
                   carts get --store ID --cart ID
@@ -107,6 +112,7 @@ public final class Cli {
                   contacts identify --store ID --visitor ID (--email ADDRESS | --contact ID)
                   contacts profile --contact ID
                   segments count|list [--store ID] [--abandoned] [--min-value 100] [--product TEXT] [--not-purchased]
+                               [--visited PATTERN [--min-views N] [--within-days D]] [--url-purchase]
                                (the conditions given are ANDed: "abandoned a cart over 100 with TEXT in it, no purchase")
                 options for all: --token (default: .relance/internal-token), --cart-port 8081, --transaction-port 8082,
                   --segment-port 8083""";
@@ -170,6 +176,35 @@ public final class Cli {
                                 .setAbandonmentDelay(Duration.newBuilder().setSeconds(Long.parseLong(opt("delay", "3600"))))).build()));
                 case "stores list" -> print(StoreServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
                         .listStores(ListStoresRequest.getDefaultInstance()));
+                case "sites create" -> print(StoreServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                        .createSite(org.relance.api.cart.v1.CreateSiteRequest.newBuilder().setSite(
+                                org.relance.api.cart.v1.Site.newBuilder().setStoreId(one("store")).setSiteId(one("site"))
+                                        .addAllAllowedOrigins(options.getOrDefault("origin", List.of()))
+                                        .setCartPagePattern(opt("cart-page", "")).setThankYouPagePattern(opt("thank-you-page", "")))
+                                .build()));
+                case "sites journey" -> print(StoreServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                        .updateSite(org.relance.api.cart.v1.UpdateSiteRequest.newBuilder().setSite(
+                                        org.relance.api.cart.v1.Site.newBuilder().setSiteId(one("site"))
+                                                .setCartPagePattern(one("cart-page")).setThankYouPagePattern(one("thank-you-page")))
+                                .setUpdateMask(com.google.protobuf.FieldMask.newBuilder().addPaths("cart_page_pattern")
+                                        .addPaths("thank_you_page_pattern"))
+                                .build()));
+                case "pages record" -> {
+                    var request = org.relance.api.cart.v1.RecordPageViewsRequest.newBuilder().setSiteId(one("site"))
+                            .setVisitorId(one("visitor")).setContactId(opt("contact", ""));
+                    for (String url : options.getOrDefault("url", List.of())) {
+                        request.addPageViews(org.relance.api.cart.v1.PageView.newBuilder()
+                                .setViewId(UUID.randomUUID().toString()).setUrl(url));
+                    }
+                    print(org.relance.api.cart.v1.PageViewServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
+                            .recordPageViews(request.build()));
+                }
+                case "pages list" -> print(org.relance.api.cart.v1.PageViewServiceGrpc.newBlockingStub(channel)
+                        .withCallCredentials(credentials()).listPageViews(org.relance.api.cart.v1.ListPageViewsRequest.newBuilder()
+                                .setStoreId(one("store")).setVisitorId(opt("visitor", "")).setContactId(opt("contact", "")).build()));
+                case "pages test" -> print(org.relance.api.cart.v1.PageViewServiceGrpc.newBlockingStub(channel)
+                        .withCallCredentials(credentials()).testUrlPattern(org.relance.api.cart.v1.TestUrlPatternRequest.newBuilder()
+                                .setPattern(one("pattern")).addAllUrls(options.getOrDefault("url", List.of())).build()));
                 case "carts submit" -> print(CartServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
                         .submitCart(submit()));
                 case "carts get" -> print(CartServiceGrpc.newBlockingStub(channel).withCallCredentials(credentials())
@@ -247,8 +282,19 @@ public final class Cli {
                             org.relance.api.segment.v1.SegmentCondition.newBuilder().setHasPurchased(
                                     org.relance.api.segment.v1.SegmentCondition.HasPurchased.newBuilder().setStoreId(store)))));
         }
+        if (options.containsKey("visited")) {
+            and.addConditions(org.relance.api.segment.v1.SegmentCondition.newBuilder().setVisitedUrl(
+                    org.relance.api.segment.v1.SegmentCondition.VisitedUrl.newBuilder().setStoreId(store)
+                            .setUrlPattern(one("visited")).setMinCount(Long.parseLong(opt("min-views", "1")))
+                            .setWithinDays(Integer.parseInt(opt("within-days", "0")))));
+        }
+        if (options.containsKey("url-purchase")) {
+            and.addConditions(org.relance.api.segment.v1.SegmentCondition.newBuilder().setHasUrlTrackedPurchase(
+                    org.relance.api.segment.v1.SegmentCondition.HasUrlTrackedPurchase.newBuilder().setStoreId(store)));
+        }
         if (and.getConditionsCount() == 0) {
-            throw new IllegalArgumentException("give at least one of --abandoned, --min-value, --product, --not-purchased");
+            throw new IllegalArgumentException("give at least one of --abandoned, --min-value, --product, --not-purchased, "
+                    + "--visited, --url-purchase");
         }
         return org.relance.api.segment.v1.SegmentCondition.newBuilder().setAndCondition(and).build();
     }
