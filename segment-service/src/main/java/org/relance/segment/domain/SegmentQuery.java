@@ -39,14 +39,16 @@ public final class SegmentQuery {
     }
 
     /**
-     * As {@link #compile(Condition, String, int)}; with {@code oneContact}, for a question about a
-     * single contact: visited-URL leaves then sum that contact's counts (its primary key) instead
-     * of computing the set of every contact that matches. Both forms have the same value.
+     * As {@link #compile(Condition, String, int)}; with {@code perContact}, for questions that read
+     * few contacts (one contact's match, a page of a stream in id order): visited-URL leaves then
+     * sum each contact's own counts (its primary key), so the work follows the contacts read.
+     * Without it they are the set of every matching contact, computed once: what a count needs.
+     * Both forms have the same value.
      */
-    public static SegmentQuery compile(Condition condition, String storeId, int firstParameter, boolean oneContact) {
+    public static SegmentQuery compile(Condition condition, String storeId, int firstParameter, boolean perContact) {
         List<Object> params = new ArrayList<>();
         Compiler compiler = new Compiler(storeId, firstParameter, params);
-        compiler.oneContact = oneContact;
+        compiler.perContact = perContact;
         String sql = compiler.sql(condition);
         return new SegmentQuery(sql, params);
     }
@@ -152,8 +154,8 @@ public final class SegmentQuery {
         private boolean rowOnly;
         /** Whether the leaf being compiled is under an odd number of NOTs. */
         private boolean negated;
-        /** Visited-URL leaves as sums over the one contact {@code c} (see compile). */
-        private boolean oneContact;
+        /** Visited-URL leaves as sums over the contact {@code c}'s own counts (see compile). */
+        private boolean perContact;
 
         Compiler(String storeId, int first, List<Object> params) {
             this.scope = storeId == null ? "" : storeId;
@@ -234,7 +236,9 @@ public final class SegmentQuery {
 
         /**
          * The pattern is matched against the URL dictionary first (one row per distinct URL), and
-         * only the counts of the matching URL ids are summed, through their index.
+         * only the counts of the matching URL ids are summed: through the index by URL for the
+         * set of matching contacts (a semi-join, or a hashed subplan under OR / NOT), through the
+         * primary key for one contact's sum.
          */
         private String visited(Condition.VisitedUrl u) {
             if (rowOnly) {
@@ -254,7 +258,7 @@ public final class SegmentQuery {
                 days = " AND v.day >= " + param(u.fromDay().toString()) + "::date";
             }
             long min = Math.max(1, u.minCount());
-            if (oneContact) {
+            if (perContact) {
                 return "((SELECT coalesce(sum(v.views), 0) FROM contact_page_day v WHERE v.contact_id = c.contact_id AND v.url_id IN ("
                         + urls + ")" + days + ") >= " + param(min) + "::bigint)";
             }

@@ -59,7 +59,9 @@ public class SegmentRepository {
                             + scan.get().predicate() + " ORDER BY f.contact_id LIMIT " + limit, row -> row.get("contact_id", String.class),
                     args.toArray())).collectList());
         }
-        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2);
+        // A page reads contacts in id order until it is full: visited-URL leaves sum each one's counts
+        // (the set of every match would be recomputed for every page).
+        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2, true);
         List<Object> args = new ArrayList<>();
         args.add(afterId);
         args.addAll(q.parameters());
@@ -70,7 +72,7 @@ public class SegmentRepository {
 
     /** Matching contacts after {@code afterId}, by id. */
     public Uni<List<Contact>> contacts(Condition condition, String storeId, String afterId, int limit) {
-        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2);
+        SegmentQuery q = SegmentQuery.compile(condition, storeId, 2, true);
         List<Object> args = new ArrayList<>();
         args.add(afterId);
         args.addAll(q.parameters());
