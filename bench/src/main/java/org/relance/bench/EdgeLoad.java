@@ -26,15 +26,15 @@ final class EdgeLoad {
     private final String tag;
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
-    private final boolean pageViews;
+    private final int viewsPerBatch;
 
     EdgeLoad(int port, String path, String tag) {
-        this(port, path, tag, false);
+        this(port, path, tag, 0);
     }
 
-    /** With {@code pageViews}, each request carries one page view instead of a cart submit. */
-    EdgeLoad(int port, String path, String tag, boolean pageViews) {
-        this.pageViews = pageViews;
+    /** With {@code viewsPerBatch} above 0, each request carries that many page views instead of a cart submit. */
+    EdgeLoad(int port, String path, String tag, int viewsPerBatch) {
+        this.viewsPerBatch = viewsPerBatch;
         // A few selector threads: the client must not be what limits the edge on two cores.
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT)
                 .executor(Executors.newFixedThreadPool(2)).build();
@@ -48,18 +48,25 @@ final class EdgeLoad {
     }
 
     String body(long n) {
-        return pageViews ? pageView(n) : cartSubmit(n);
+        return viewsPerBatch > 0 ? pageViews(n) : cartSubmit(n);
     }
 
     /**
      * What the tracker sends when a page has loaded: one view of a product page, every tenth one of
      * the cart page (which opens or touches the visitor's URL-tracked cart), with a referrer and a title.
      */
-    private String pageView(long n) {
-        String url = n % 10 == 0 ? "https://shop.example/cart" : "https://shop.example/p/" + (n % 500) + "?ref=home";
-        return "{\"v\":1,\"visitorId\":\"v1." + tag + "-" + (n % 5000) + "\",\"page\":\"" + url + "\",\"submits\":[{\"id\":\"" + tag
-                + "-v" + n + "\",\"type\":\"pageview\",\"time\":" + System.currentTimeMillis() + ",\"args\":{\"url\":\"" + url
-                + "\",\"referrer\":\"https://shop.example/\",\"title\":\"Blue mug, 350 ml – Shop\"}}]}";
+    private String pageViews(long n) {
+        StringBuilder b = new StringBuilder(300 * viewsPerBatch).append("{\"v\":1,\"visitorId\":\"v1.").append(tag).append('-')
+                .append(n % 5000).append("\",\"submits\":[");
+        long time = System.currentTimeMillis();
+        for (int i = 0; i < viewsPerBatch; i++) {
+            long view = n * viewsPerBatch + i;
+            String url = view % 10 == 0 ? "https://shop.example/cart" : "https://shop.example/p/" + (view % 500) + "?ref=home";
+            b.append(i == 0 ? "" : ",").append("{\"id\":\"").append(tag).append("-v").append(view)
+                    .append("\",\"type\":\"pageview\",\"time\":").append(time).append(",\"args\":{\"url\":\"").append(url)
+                    .append("\",\"referrer\":\"https://shop.example/\",\"title\":\"Blue mug, 350 ml – Shop\"}}");
+        }
+        return b.append("]}").toString();
     }
 
     private String cartSubmit(long n) {
