@@ -163,6 +163,32 @@ class PageViewIT {
     }
 
     @Test
+    void viewsOfAnErasedContactAreRefusedAsSuppressedAndStored() throws Exception {
+        String contactId = "c-" + UUID.randomUUID();
+        String token = new LinkTokens(Services.LINK_SECRET).sign(LinkTokens.Kind.CONTACT, Instant.now().plusSeconds(600),
+                site.getStoreId(), contactId);
+        String v = visitor();
+        String before = "{\"v\":1,\"visitorId\":\"" + v + "\",\"contactToken\":\"" + token + "\",\"submits\":["
+                + view("before-" + v, "/from-mail", "Landing") + "]}";
+        assertThat(edge.batch(site.getSiteKey(), before, SHOP).statusCode()).isEqualTo(204);
+        edge.contacts.eraseContact(org.relance.api.segment.v1.EraseContactRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
+                .setContactId(contactId).build());
+
+        // The same link's token, later: the erased contact is no longer tracked.
+        String after = "{\"v\":1,\"visitorId\":\"" + v + "\",\"contactToken\":\"" + token + "\",\"submits\":["
+                + view("after-" + v, "/shop/cart", "Cart") + "]}";
+        HttpResponse<String> r = edge.batch(site.getSiteKey(), after, SHOP);
+        assertThat(r.statusCode()).isEqualTo(202);
+        List<String> refused = new ArrayList<>();
+        JSON.readTree(r.body()).get("rejected").forEach(n -> refused.add(n.get("id").asText() + " " + n.get("reason").asText()));
+        assertThat(refused).contains("after-" + v + " CONTACT_SUPPRESSED");
+        List<String> stored = new ArrayList<>();
+        rejections(site).forEach(n -> stored.add(n.get("submitId").asText() + " " + n.get("kind").asText() + " " + n.get("reason").asText()));
+        assertThat(stored).contains("after-" + v + " pageview CONTACT_SUPPRESSED");
+        assertThat(views(site, v)).extracting(PageView::getViewId).doesNotContain("after-" + v);
+    }
+
+    @Test
     void theTrackerScriptSaysWhetherTheSiteRecordsPageViews() throws Exception {
         assertThat(edge.get("/js/" + site.getSiteKey() + "/tracker.js").body()).contains("\"pageViews\":true}");
         HttpResponse<String> saved = edge.api("StoreService/UpdateSite", "{\"site\":{\"siteId\":\"" + site.getSiteId()
