@@ -59,12 +59,14 @@ public final class ConditionMapper {
                 return new Condition.HasRecoveredCart(store(c.getHasRecoveredCart().getStoreId(), field + ".has_recovered_cart.store_id"));
             case HAS_PURCHASED: {
                 var h = c.getHasPurchased();
-                Instant since = h.hasSince() ? Instant.ofEpochSecond(h.getSince().getSeconds(), h.getSince().getNanos()) : null;
+                Instant since = h.hasSince() ? org.relance.kit.grpc.ProtoValues.instant(h.getSince(), field + ".has_purchased.since", v)
+                        : null;
                 return new Condition.HasPurchased(store(h.getStoreId(), field + ".has_purchased.store_id"), since);
             }
             case HAS_URL_TRACKED_PURCHASE: {
                 var h = c.getHasUrlTrackedPurchase();
-                Instant since = h.hasSince() ? Instant.ofEpochSecond(h.getSince().getSeconds(), h.getSince().getNanos()) : null;
+                Instant since = h.hasSince()
+                        ? org.relance.kit.grpc.ProtoValues.instant(h.getSince(), field + ".has_url_tracked_purchase.since", v) : null;
                 return new Condition.HasUrlTrackedPurchase(store(h.getStoreId(), field + ".has_url_tracked_purchase.store_id"), since);
             }
             case VISITED_URL:
@@ -141,9 +143,8 @@ public final class ConditionMapper {
         if (u.getWithinDays() > 0 && u.hasSince()) {
             v.add(f + ".since", "give at most one of within_days and since");
         }
-        java.time.LocalDate from = u.hasSince()
-                ? java.time.LocalDate.ofInstant(Instant.ofEpochSecond(u.getSince().getSeconds(), u.getSince().getNanos()), java.time.ZoneOffset.UTC)
-                : null;
+        Instant sinceTime = u.hasSince() ? org.relance.kit.grpc.ProtoValues.instant(u.getSince(), f + ".since", v) : null;
+        java.time.LocalDate from = sinceTime == null ? null : java.time.LocalDate.ofInstant(sinceTime, java.time.ZoneOffset.UTC);
         String store = store(u.getStoreId(), f + ".store_id");
         // An invalid pattern is reported above; the placeholder keeps the tree whole until the refusal.
         UrlPattern pattern = problem.isPresent() ? UrlPattern.parse("*") : UrlPattern.parse(u.getUrlPattern());

@@ -34,8 +34,10 @@ final class ContactMapper {
     }
 
     static Contact toDomain(org.relance.api.segment.v1.Contact c) {
+        org.relance.kit.error.Violations v = new org.relance.kit.error.Violations();
         Instant consentTime = c.getConsent().hasUpdateTime()
-                ? Instant.ofEpochSecond(c.getConsent().getUpdateTime().getSeconds(), c.getConsent().getUpdateTime().getNanos()) : null;
+                ? org.relance.kit.grpc.ProtoValues.instant(c.getConsent().getUpdateTime(), "contact.consent.update_time", v) : null;
+        v.throwIfAny();
         return new Contact(c.getContactId(), nn(c.getEmail()), nn(c.getFirstName()), nn(c.getLastName()), nn(c.getPhone()),
                 nn(c.getCompany()), c.getConsent().getState() == ConsentState.UNRECOGNIZED ? 0 : c.getConsent().getStateValue(),
                 nn(c.getConsent().getSource()), consentTime, null, null);

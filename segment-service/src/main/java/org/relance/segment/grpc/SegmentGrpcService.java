@@ -74,13 +74,23 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
         if (min.getCartEventSequence() == 0 && min.getTransactionEventSequence() == 0) {
             return Uni.createFrom().voidItem();
         }
+        if (min.getCartEventSequence() < 0 || min.getTransactionEventSequence() < 0) {
+            Violations v = new Violations();
+            if (min.getCartEventSequence() < 0) {
+                v.add("min_watermark.cart_event_sequence", "must not be negative");
+            }
+            if (min.getTransactionEventSequence() < 0) {
+                v.add("min_watermark.transaction_event_sequence", "must not be negative");
+            }
+            return Uni.createFrom().failure(v.exception());
+        }
         long deadline = System.nanoTime() + CATCH_UP.toNanos();
         return Uni.createFrom().deferred(() -> facts.positions())
                 .onItem().transformToUni(p -> p[0] >= min.getCartEventSequence() && p[1] >= min.getTransactionEventSequence()
                         ? Uni.createFrom().item(true)
                         : System.nanoTime() > deadline
-                        ? Uni.createFrom().<Boolean>failure(new java.util.concurrent.TimeoutException(
-                        "the facts have not reached min_watermark within " + CATCH_UP.toSeconds() + " s"))
+                        ? Uni.createFrom().<Boolean>failure(new org.relance.kit.error.RuleViolationException("FACTS_BEHIND",
+                        "the facts have not reached min_watermark within " + CATCH_UP.toSeconds() + " s; retry later"))
                         : Uni.createFrom().item(false).onItem().delayIt().by(Duration.ofMillis(25)))
                 .repeat().until(Boolean::booleanValue)
                 .collect().last()
@@ -217,9 +227,9 @@ public class SegmentGrpcService extends MutinySegmentServiceGrpc.SegmentServiceI
         if (!request.hasEndTime()) {
             v.add("end_time", "is required");
         }
-        java.time.Instant start = java.time.Instant.ofEpochSecond(request.getStartTime().getSeconds(), request.getStartTime().getNanos());
-        java.time.Instant end = java.time.Instant.ofEpochSecond(request.getEndTime().getSeconds(), request.getEndTime().getNanos());
-        if (request.hasStartTime() && request.hasEndTime() && !end.isAfter(start)) {
+        java.time.Instant start = org.relance.kit.grpc.ProtoValues.instant(request.getStartTime(), "start_time", v);
+        java.time.Instant end = org.relance.kit.grpc.ProtoValues.instant(request.getEndTime(), "end_time", v);
+        if (request.hasStartTime() && request.hasEndTime() && start != null && end != null && !end.isAfter(start)) {
             v.add("end_time", "must be after start_time");
         }
         if (request.getMaxTopProducts() < 0 || request.getMaxTopProducts() > 100) {

@@ -114,7 +114,10 @@ final class TriggerMapper {
     }
 
     private static Duration duration(String field, com.google.protobuf.Duration d, Duration min, Duration max, Violations v) {
-        Duration value = Duration.ofSeconds(d.getSeconds(), d.getNanos());
+        Duration value = org.relance.kit.grpc.ProtoValues.duration(d, field, v);
+        if (value == null) {
+            return min;
+        }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             v.add(field, "must be from " + min + " to " + max);
         }
@@ -203,8 +206,9 @@ final class TriggerMapper {
         }
         Duration timeout = rules.defaultTimeout();
         if (w.hasTimeout()) {
-            timeout = Duration.ofSeconds(w.getTimeout().getSeconds(), w.getTimeout().getNanos());
-            if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+            Duration given = org.relance.kit.grpc.ProtoValues.duration(w.getTimeout(), f + ".timeout", v);
+            timeout = given == null ? rules.defaultTimeout() : given;
+            if (given != null && (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0)) {
                 v.add(f + ".timeout", "must be more than 0 and at most 60 seconds");
             }
         }
