@@ -97,6 +97,8 @@ abstract class ChaosSuite {
             log("PostgreSQL, proxy (port %d) and four services ready", topology.proxy().port());
             String store = "chaos-" + UUID.randomUUID().toString().substring(0, 8);
             Site site = createSite(topology, store);
+            Reminders reminders = new Reminders();
+            reminders.prepare(topology, store, plan.visitors);
             long seed = Long.getLong("chaos.seed", System.nanoTime());
             TrackerLoad load = new TrackerLoad(topology.edgeBase(), site.getSiteKey(), plan.batchesPerSecond, plan.visitors, seed);
             try {
@@ -118,10 +120,32 @@ abstract class ChaosSuite {
                         load.batchesSent(), load.attempts(), load.acknowledgedCarts(), load.acknowledgedTransactions(),
                         load.unacknowledgedCount(), drainSeconds);
                 verify(plan, topology, store, load, faults, seed, startedAfter, drainSeconds, root);
+                verifyReminders(topology, reminders);
             } finally {
                 load.close();
+                reminders.close();
             }
         }
+    }
+
+    /**
+     * Waits until the trigger has nothing left to send, then checks that no (cart, episode, step)
+     * was reminded by two notifications.
+     */
+    private void verifyReminders(Topology topology, Reminders reminders) throws InterruptedException {
+        long start = System.nanoTime();
+        long pending = reminders.pending(topology);
+        while (pending > 0 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(90)) {
+            Thread.sleep(500);
+            pending = reminders.pending(topology);
+        }
+        Reminders.Tally tally = reminders.tally();
+        log("reminders: %d carts reminded by %d notifications in %d POSTs (%d repeated POSTs of one notification), "
+                        + "%d still pending after %.1f s", tally.reminded(), tally.notifications(), tally.posts(),
+                tally.posts() - tally.notifications(), pending, (System.nanoTime() - start) / 1e9);
+        assertThat(tally.remindedTwice()).as("carts reminded twice for one episode and step").isEmpty();
+        assertThat(pending).as("reminders still pending 90 s after the load").isZero();
+        assertThat(tally.reminded()).as("abandoned carts reminded during the run").isPositive();
     }
 
     private Site createSite(Topology topology, String store) {

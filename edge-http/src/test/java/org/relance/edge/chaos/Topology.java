@@ -224,6 +224,10 @@ final class Topology implements AutoCloseable {
             case SEGMENT:
                 env.putAll(to(Service.CART));
                 env.putAll(to(Service.TRANSACTION));
+                // Reminders two seconds after abandonment, retried after a second (see Reminders).
+                extra.add("-Drelance.segment.notifications.minimum-wait=1s");
+                extra.add("-Drelance.segment.notifications.retry.initial-backoff=1s");
+                extra.add("-Drelance.segment.notifications.retry.max-backoff=5s");
                 break;
             case EDGE:
                 env.putAll(to(Service.CART));
