@@ -104,14 +104,21 @@ public class NotificationDispatcher {
     /** One round; true when a full batch was leased (more may be due at once). */
     public Uni<Boolean> round() {
         Instant now = Instants.now(clock);
+        return notifications.countWaiting(now)
+                .chain(waiting -> waiting >= 2L * config.batchSize() ? Uni.createFrom().voidItem() : claimAll(now))
+                .chain(() -> notifications.cancelOvertaken(now))
+                .chain(() -> deliverDue());
+    }
+
+    /** Claims what fell due for every active trigger (a failing trigger does not stop the others). */
+    private Uni<Void> claimAll(Instant now) {
         return triggers.active()
                 .chain(active -> Multi.createFrom().iterable(active)
-                        .onItem().transformToUniAndConcatenate(t -> notifications.claimDue(t, now, config.batchSize())
+                        .onItem().transformToUniAndConcatenate(t -> notifications.claimDue(t, now, config.claimBatchSize())
                                 .onFailure().invoke(e -> LOG.warnf("claims of trigger %s failed: %s", t.triggerId(), e.toString()))
                                 .onFailure().recoverWithItem(0L))
                         .collect().asList())
-                .chain(() -> notifications.cancelOvertaken(now))
-                .chain(() -> deliverDue());
+                .replaceWithVoid();
     }
 
     private Uni<Boolean> deliverDue() {

@@ -109,6 +109,12 @@ public class NotificationRepository {
                 + "AND u.convert_time > f.update_time))", now)).next());
     }
 
+    /** Pending notifications whose next attempt is due (leased or not): the backlog a claim would add to. */
+    public Uni<Long> countWaiting(Instant now) {
+        return Reactive.uni(database.withConnection(c -> Sql.query(c, "SELECT count(*) AS n FROM notification WHERE state = 1 "
+                + "AND next_attempt_time <= $1", row -> row.get("n", Long.class), now)).next());
+    }
+
     /** Leases up to {@code limit} pending notifications whose next attempt is due, for {@code lease}. */
     public Uni<List<Notification>> lease(String owner, Instant now, Duration lease, int limit) {
         return Reactive.uni(database.withConnection(c -> Sql.query(c, "UPDATE notification n SET lease_owner = $1, lease_until = $2 "

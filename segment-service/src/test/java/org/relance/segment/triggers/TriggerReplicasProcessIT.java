@@ -94,7 +94,7 @@ class TriggerReplicasProcessIT {
                 "RELANCE_TRANSACTION_HOST", "localhost", "RELANCE_TRANSACTION_PORT", Integer.toString(transactionPort),
                 "RELANCE_LINK_SECRET", "replica-test-link-secret-0001"));
         String[] fast = {"-Drelance.segment.notifications.minimum-wait=1s", "-Drelance.segment.notifications.poll-interval=100ms",
-                "-Drelance.segment.notifications.batch-size=3"};
+                "-Drelance.segment.notifications.batch-size=3", "-Drelance.segment.notifications.claim-batch-size=3"};
         Process a = launch("segment-a", "relance.app.jar", replicaA, env, concat(fast, "-Drelance.db.embedded.port=" + pgPort));
         awaitReady("cart", cart, cartPort);
         awaitReady("transaction", transaction, transactionPort);
