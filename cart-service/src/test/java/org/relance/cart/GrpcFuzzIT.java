@@ -1,13 +1,9 @@
 package org.relance.cart;
 
 import com.google.protobuf.Descriptors.MethodDescriptor;
-import com.google.protobuf.DynamicMessage;
 import io.grpc.Status;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,41 +53,18 @@ class GrpcFuzzIT {
                     StoreServiceProto.getDescriptor(), PageViewServiceProto.getDescriptor());
             BearerToken token = new BearerToken(CartApi.TOKEN);
 
-            Map<Status.Code, Integer> codes = new EnumMap<>(Status.Code.class);
-            List<String> failures = new ArrayList<>();
-            Map<String, String> before = fingerprint();
-            for (int i = 0; i < CALLS; i++) {
-                MethodDescriptor method = fuzzer.pick(methods);
-                DynamicMessage request = fuzzer.request(method);
-                GrpcFuzzer.Outcome outcome = GrpcFuzzer.call(api.channel, token, method, request, Duration.ofSeconds(20));
-                codes.merge(outcome.code(), 1, Integer::sum);
-                if (GrpcFuzzer.isFailure(outcome.code())) {
-                    failures.add("#" + i + " " + method.getName() + " -> " + outcome.code() + " " + outcome.description()
-                            + "\n  request: " + abbreviate(request.toString()));
-                    continue;
-                }
-                assertThat(outcome.description()).as("call #%d %s", i, method.getName())
-                        .doesNotContainIgnoringCase("exception").doesNotContain("SELECT ").doesNotContain("r2dbc")
-                        .doesNotContain(CartApi.TOKEN);
-                Map<String, String> after = fingerprint();
-                if (!outcome.ok()) {
-                    assertThat(after).as("call #%d %s refused with %s changed a table", i, method.getName(), outcome.code())
-                            .isEqualTo(before);
-                }
-                before = after;
-            }
-            assertThat(failures).as("calls that failed instead of refusing").isEmpty();
+            GrpcFuzzer.Report report = fuzzer.run(api.channel, token, methods, CALLS, this::fingerprint, () -> { },
+                    List.of(CartApi.TOKEN));
+            assertThat(report.failures()).as("calls that failed instead of refusing").isEmpty();
+            assertThat(report.leaks()).as("refusals naming internals or the token").isEmpty();
+            assertThat(report.changedByRefusal()).as("refused calls that changed a table").isEmpty();
             // The generator reaches both sides: refusals of every kind and calls that are applied.
-            assertThat(codes.getOrDefault(Status.Code.OK, 0)).as("accepted calls, of %s", codes).isGreaterThan(20);
-            assertThat(codes.getOrDefault(Status.Code.INVALID_ARGUMENT, 0)).as("refusals, of %s", codes).isGreaterThan(CALLS / 3);
+            assertThat(report.count(Status.Code.OK)).as("accepted calls, of %s", report.codes()).isGreaterThan(20);
+            assertThat(report.count(Status.Code.INVALID_ARGUMENT)).as("refusals, of %s", report.codes()).isGreaterThan(CALLS / 3);
         }
     }
 
     private Map<String, String> fingerprint() {
         return TableDigest.of(database, Set.of());
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() > 600 ? text.substring(0, 600) + "…" : text;
     }
 }

@@ -1,16 +1,12 @@
 package org.relance.segment;
 
 import com.google.protobuf.Descriptors.MethodDescriptor;
-import com.google.protobuf.DynamicMessage;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,33 +67,13 @@ class GrpcFuzzIT {
             List<MethodDescriptor> methods = GrpcFuzzer.unaryMethods(ContactServiceProto.getDescriptor(),
                     SegmentServiceProto.getDescriptor(), TriggerServiceProto.getDescriptor());
 
-            Map<Status.Code, Integer> codes = new EnumMap<>(Status.Code.class);
-            List<String> failures = new ArrayList<>();
-            for (int i = 0; i < CALLS; i++) {
-                MethodDescriptor method = fuzzer.pick(methods);
-                DynamicMessage request = fuzzer.request(method);
-                Map<String, String> before = TableDigest.of(database, BACKGROUND);
-                GrpcFuzzer.Outcome outcome = GrpcFuzzer.call(own, token, method, request, Duration.ofSeconds(20));
-                codes.merge(outcome.code(), 1, Integer::sum);
-                if (GrpcFuzzer.isFailure(outcome.code())) {
-                    String text = request.toString();
-                    failures.add("#" + i + " " + method.getName() + " -> " + outcome.code() + " " + outcome.description()
-                            + "\n  request: " + (text.length() > 600 ? text.substring(0, 600) + "…" : text));
-                    continue;
-                }
-                assertThat(outcome.description()).as("call #%d %s", i, method.getName())
-                        .doesNotContainIgnoringCase("exception").doesNotContain("SELECT ").doesNotContain("r2dbc")
-                        .doesNotContain(SuiteProcesses.TOKEN);
-                if (!outcome.ok()) {
-                    assertThat(TableDigest.of(database, BACKGROUND))
-                            .as("call #%d %s refused with %s (%s) changed a table", i, method.getName(), outcome.code(),
-                                    outcome.description())
-                            .isEqualTo(before);
-                }
-            }
-            assertThat(failures).as("calls that failed instead of refusing").isEmpty();
-            assertThat(codes.getOrDefault(Status.Code.OK, 0)).as("accepted calls, of %s", codes).isGreaterThan(20);
-            assertThat(codes.getOrDefault(Status.Code.INVALID_ARGUMENT, 0)).as("refusals, of %s", codes).isGreaterThan(CALLS / 3);
+            GrpcFuzzer.Report report = fuzzer.run(own, token, methods, CALLS, () -> TableDigest.of(database, BACKGROUND), () -> { },
+                    List.of(SuiteProcesses.TOKEN));
+            assertThat(report.failures()).as("calls that failed instead of refusing").isEmpty();
+            assertThat(report.leaks()).as("refusals naming internals or the token").isEmpty();
+            assertThat(report.changedByRefusal()).as("refused calls that changed a table").isEmpty();
+            assertThat(report.count(Status.Code.OK)).as("accepted calls, of %s", report.codes()).isGreaterThan(20);
+            assertThat(report.count(Status.Code.INVALID_ARGUMENT)).as("refusals, of %s", report.codes()).isGreaterThan(CALLS / 3);
         } finally {
             own.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             cart.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -1,14 +1,11 @@
 package org.relance.transaction;
 
 import com.google.protobuf.Descriptors.MethodDescriptor;
-import com.google.protobuf.DynamicMessage;
 import io.grpc.Status;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,45 +54,30 @@ class GrpcFuzzIT {
                     CatalogServiceProto.getDescriptor());
             BearerToken token = new BearerToken(CartServiceProcess.TOKEN);
 
-            Map<Status.Code, Integer> codes = new EnumMap<>(Status.Code.class);
-            List<String> failures = new ArrayList<>();
-            for (int i = 0; i < CALLS; i++) {
-                MethodDescriptor method = fuzzer.pick(methods);
-                DynamicMessage request = fuzzer.request(method);
-                awaitFirstDeliveries();
-                Map<String, String> before = TableDigest.of(database, BACKGROUND);
-                GrpcFuzzer.Outcome outcome = GrpcFuzzer.call(apis.channel(), token, method, request, Duration.ofSeconds(20));
-                codes.merge(outcome.code(), 1, Integer::sum);
-                if (GrpcFuzzer.isFailure(outcome.code())) {
-                    String text = request.toString();
-                    failures.add("#" + i + " " + method.getName() + " -> " + outcome.code() + " " + outcome.description()
-                            + "\n  request: " + (text.length() > 600 ? text.substring(0, 600) + "…" : text));
-                    continue;
-                }
-                assertThat(outcome.description()).as("call #%d %s", i, method.getName())
-                        .doesNotContainIgnoringCase("exception").doesNotContain("SELECT ").doesNotContain("r2dbc")
-                        .doesNotContain(CartServiceProcess.TOKEN);
-                if (!outcome.ok()) {
-                    assertThat(TableDigest.of(database, BACKGROUND))
-                            .as("call #%d %s refused with %s changed a table", i, method.getName(), outcome.code())
-                            .isEqualTo(before);
-                }
-            }
-            assertThat(failures).as("calls that failed instead of refusing").isEmpty();
-            assertThat(codes.getOrDefault(Status.Code.OK, 0)).as("accepted calls, of %s", codes).isGreaterThan(20);
-            assertThat(codes.getOrDefault(Status.Code.INVALID_ARGUMENT, 0)).as("refusals, of %s", codes).isGreaterThan(CALLS / 3);
+            GrpcFuzzer.Report report = fuzzer.run(apis.channel(), token, methods, CALLS, () -> TableDigest.of(database, BACKGROUND),
+                    this::awaitFirstDeliveries, List.of(CartServiceProcess.TOKEN));
+            assertThat(report.failures()).as("calls that failed instead of refusing").isEmpty();
+            assertThat(report.leaks()).as("refusals naming internals or the token").isEmpty();
+            assertThat(report.changedByRefusal()).as("refused calls that changed a table").isEmpty();
+            assertThat(report.count(Status.Code.OK)).as("accepted calls, of %s", report.codes()).isGreaterThan(20);
+            assertThat(report.count(Status.Code.INVALID_ARGUMENT)).as("refusals, of %s", report.codes()).isGreaterThan(CALLS / 3);
         }
     }
 
     /** Waits until every recorded conversion had its first delivery attempt (which may change its transaction). */
-    private void awaitFirstDeliveries() throws InterruptedException {
+    private void awaitFirstDeliveries() {
         for (int i = 0; i < 200; i++) {
             Long waiting = database.withConnection(c -> Sql.query(c, "SELECT count(*) AS n FROM pending_conversion WHERE attempts = 0",
                     row -> row.get("n", Long.class))).blockFirst(Duration.ofSeconds(10));
             if (waiting == null || waiting == 0) {
                 return;
             }
-            Thread.sleep(50);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

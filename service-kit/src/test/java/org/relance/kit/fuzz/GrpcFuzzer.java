@@ -196,6 +196,57 @@ public final class GrpcFuzzer {
         }
     }
 
+    /** What a fuzzing run saw: answers by code, and every call that broke a rule. */
+    public record Report(Map<Status.Code, Integer> codes, List<String> failures, List<String> leaks, List<String> changedByRefusal) {
+        public int count(Status.Code code) {
+            return codes.getOrDefault(code, 0);
+        }
+    }
+
+    /**
+     * Sends {@code calls} random requests to random methods. Before each call, {@code beforeCall}
+     * runs (to let background work settle) and the tables are digested; a call that is refused
+     * must leave the digest as it was. A call answered with a failure code, or a message naming an
+     * exception, SQL, a driver or one of {@code secrets}, is reported.
+     */
+    public Report run(Channel channel, CallCredentials credentials, List<MethodDescriptor> methods, int calls,
+                      java.util.function.Supplier<Map<String, String>> digest, Runnable beforeCall, List<String> secrets) {
+        Map<Status.Code, Integer> codes = new java.util.EnumMap<>(Status.Code.class);
+        List<String> failures = new ArrayList<>();
+        List<String> leaks = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            MethodDescriptor method = pick(methods);
+            DynamicMessage request = request(method);
+            beforeCall.run();
+            Map<String, String> before = digest.get();
+            Outcome outcome = call(channel, credentials, method, request, Duration.ofSeconds(20));
+            codes.merge(outcome.code(), 1, Integer::sum);
+            String what = "#" + i + " " + method.getName() + " -> " + outcome.code() + " " + outcome.description();
+            if (isFailure(outcome.code())) {
+                failures.add(what + "\n  request: " + abbreviate(request.toString()));
+                continue;
+            }
+            String lower = outcome.description().toLowerCase(java.util.Locale.ROOT);
+            if (lower.contains("exception") || outcome.description().contains("SELECT ") || lower.contains("r2dbc")
+                    || secrets.stream().anyMatch(outcome.description()::contains)) {
+                leaks.add(what);
+            }
+            if (!outcome.ok()) {
+                Map<String, String> after = digest.get();
+                if (!after.equals(before)) {
+                    List<String> tables = after.keySet().stream().filter(t -> !java.util.Objects.equals(after.get(t), before.get(t))).toList();
+                    changed.add(what + " changed " + tables);
+                }
+            }
+        }
+        return new Report(codes, failures, leaks, changed);
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 600 ? text.substring(0, 600) + "…" : text;
+    }
+
     /** Codes a service must never answer to bad input: they mean it failed instead of refusing. */
     public static boolean isFailure(Status.Code code) {
         return code == Status.Code.INTERNAL || code == Status.Code.UNKNOWN || code == Status.Code.DATA_LOSS
