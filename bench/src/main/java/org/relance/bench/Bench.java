@@ -14,13 +14,16 @@ import java.util.List;
  * sweeper on a million carts vs a plain UPDATE), {@code startup} (time to ready and idle memory
  * vs a bare JVM), {@code transactions} (gRPC RecordTransaction of the transaction service vs
  * pgbench with the same SQL), {@code import} (a million-product CSV through ImportRecords vs COPY),
- * {@code segments} (segment questions of the segment service on a million contacts vs plain SQL).
+ * {@code segments} (segment questions of the segment service on a million contacts vs plain SQL),
+ * {@code pageviews-segments} (visited-URL questions on 10,000,000 page views vs plain SQL on the same
+ * daily counts and on the raw views).
  * Only loopback; every process started is stopped at the end.
  *
  * <p>Settings are system properties ({@code -Dbench.duration=20} ...); see BENCHMARKS.md.
  */
 public final class Bench {
-    static final List<String> SCENARIOS = List.of("submits", "sweep", "startup", "transactions", "import", "segments", "edge", "pageviews", "triggers");
+    static final List<String> SCENARIOS = List.of("submits", "sweep", "startup", "transactions", "import", "segments", "edge", "pageviews", "triggers",
+            "pageviews-segments");
 
     static {
         // The service kit brings JBoss LogManager; set it before anything logs (else it complains).
@@ -82,6 +85,7 @@ public final class Bench {
                     case "edge" -> new EdgeScenario(work).run();
                     case "pageviews" -> new EdgeScenario(work, true).run();
                     case "triggers" -> new TriggersScenario(work).run();
+                    case "pageviews-segments" -> new PageViewSegmentsScenario(work).run();
                     default -> throw new IllegalArgumentException(scenario);
                 };
                 report.note(String.format("Machine: %d cores; other processes used %.2f cores in the 2 s before the scenario.",
