@@ -16,10 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.jboss.logging.Logger;
 import org.relance.cart.domain.Cart;
 import org.relance.cart.domain.CartEventType;
 import org.relance.cart.domain.CartSource;
@@ -30,6 +26,7 @@ import org.relance.cart.domain.PageView;
 import org.relance.cart.domain.PageViewCall;
 import org.relance.cart.domain.Site;
 import org.relance.cart.domain.TrackingMode;
+import org.relance.cart.persistence.GroupCommit.Pending;
 import org.relance.kit.db.Database;
 import org.relance.kit.db.Sql;
 import org.relance.kit.error.NotFoundException;
@@ -51,15 +48,13 @@ import reactor.core.publisher.Mono;
  */
 @Singleton
 public class PageViewWriter {
-    private static final Logger LOG = Logger.getLogger(PageViewWriter.class);
     private static final int MAX_BATCH = 200;
 
     private final Database database;
     private final Clock clock;
     private final PageEventLog pageEvents;
     private final CartEventLog cartEvents;
-    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean writing = new AtomicBoolean();
+    private final GroupCommit<PageViewCall, PageViewCall.Result> commits;
     private final Counter recorded;
 
     public PageViewWriter(Database database, Clock clock, PageEventLog pageEvents, CartEventLog cartEvents,
@@ -70,9 +65,12 @@ public class PageViewWriter {
         this.cartEvents = cartEvents;
         this.recorded = Counter.builder("relance.cart.page.views").description("Page views recorded (repeats excluded)")
                 .register(registry);
-    }
-
-    private record Pending(PageViewCall call, CompletableFuture<PageViewCall.Result> answer) {
+        this.commits = new GroupCommit<>("page view call", database, MAX_BATCH, 1, PageViewCall.Result.class, this::writeIn,
+                size -> { }, outcome -> {
+                    if (outcome instanceof PageViewCall.Result r) {
+                        recorded.increment(r.recorded());
+                    }
+                });
     }
 
     private record Key(String storeId, String id) {
@@ -83,75 +81,14 @@ public class PageViewWriter {
 
     /** Records a validated call; completes after its transaction committed. */
     public Uni<PageViewCall.Result> record(PageViewCall call) {
-        return Uni.createFrom().completionStage(() -> {
-            Pending pending = new Pending(call, new CompletableFuture<>());
-            queue.add(pending);
-            drain();
-            return pending.answer();
-        });
+        return commits.submit(call);
     }
 
-    private void drain() {
-        while (!queue.isEmpty() && writing.compareAndSet(false, true)) {
-            List<Pending> batch = new ArrayList<>();
-            for (Pending p = queue.poll(); p != null; p = batch.size() < MAX_BATCH ? queue.poll() : null) {
-                batch.add(p);
-            }
-            if (batch.isEmpty()) {
-                writing.set(false);
-                continue;
-            }
-            write(batch).subscribe(v -> { }, failure -> finish(batch, failure), () -> finish(batch, null));
-        }
-    }
-
-    private void finish(List<Pending> batch, Throwable failure) {
-        if (failure != null && batch.size() > 1) {
-            // One bad call must not sink the others: retry each alone, in order.
-            LOG.warnf("page view batch of %d failed (%s); retrying its calls one by one", batch.size(), failure.toString());
-            Mono<Void> chain = Mono.empty();
-            for (Pending p : batch) {
-                chain = chain.then(write(List.of(p)).onErrorResume(e -> {
-                    p.answer().completeExceptionally(e);
-                    return Mono.empty();
-                }));
-            }
-            chain.subscribe(v -> { }, e -> release(), this::release);
-            return;
-        }
-        if (failure != null) {
-            batch.get(0).answer().completeExceptionally(failure);
-        }
-        release();
-    }
-
-    private void release() {
-        writing.set(false);
-        drain();
-    }
-
-    private Mono<Void> write(List<Pending> batch) {
-        Map<Pending, Object> outcomes = new HashMap<>();
-        return database.inTransaction(c -> writeIn(c, batch, outcomes))
-                .then(Mono.fromRunnable(() -> {
-                    for (Pending p : batch) {
-                        Object outcome = outcomes.get(p);
-                        if (outcome instanceof PageViewCall.Result r) {
-                            recorded.increment(r.recorded());
-                            p.answer().complete(r);
-                        } else if (outcome instanceof Throwable t) {
-                            p.answer().completeExceptionally(t);
-                        } else {
-                            p.answer().completeExceptionally(new IllegalStateException("page view call left without outcome"));
-                        }
-                    }
-                }));
-    }
-
-    private Mono<Void> writeIn(Connection c, List<Pending> batch, Map<Pending, Object> outcomes) {
+    private Mono<Void> writeIn(Connection c, List<Pending<PageViewCall, PageViewCall.Result>> batch,
+                               Map<Pending<PageViewCall, PageViewCall.Result>, Object> outcomes) {
         Instant now = Instants.now(clock);
         Set<String> siteIds = new LinkedHashSet<>();
-        batch.forEach(p -> siteIds.add(p.call().siteId()));
+        batch.forEach(p -> siteIds.add(p.request().siteId()));
         Map<String, SiteRow> sites = new HashMap<>();
         Set<String> suppressed = new HashSet<>();
         Map<Key, String> links = new HashMap<>();
@@ -175,24 +112,24 @@ public class PageViewWriter {
             Set<String> subjects = new LinkedHashSet<>();
             List<String[]> viewKeys = new ArrayList<>();
             boolean journeys = false;
-            for (Pending p : batch) {
-                SiteRow s = sites.get(p.call().siteId());
+            for (Pending<PageViewCall, PageViewCall.Result> p : batch) {
+                SiteRow s = sites.get(p.request().siteId());
                 if (s == null) {
                     continue;
                 }
                 String storeId = s.site().storeId();
                 journeys |= s.site().hasUrlJourney();
-                if (visitors.add(new Key(storeId, p.call().visitorId()))) {
-                    lockKeys.add(CartLocks.visitorKey(storeId, p.call().visitorId()));
+                if (visitors.add(new Key(storeId, p.request().visitorId()))) {
+                    lockKeys.add(CartLocks.visitorKey(storeId, p.request().visitorId()));
                 }
-                subjects.add(Suppression.visitor(storeId, p.call().visitorId()));
-                if (p.call().contactId() != null) {
-                    subjects.add(Suppression.contact(p.call().contactId()));
+                subjects.add(Suppression.visitor(storeId, p.request().visitorId()));
+                if (p.request().contactId() != null) {
+                    subjects.add(Suppression.contact(p.request().contactId()));
                 }
-                p.call().views().forEach(v -> viewKeys.add(new String[] {storeId, p.call().visitorId(), v.viewId()}));
+                p.request().views().forEach(v -> viewKeys.add(new String[] {storeId, p.request().visitorId(), v.viewId()}));
             }
             if (visitors.isEmpty()) {
-                batch.forEach(p -> outcomes.put(p, siteMissing(p.call().siteId())));
+                batch.forEach(p -> outcomes.put(p, siteMissing(p.request().siteId())));
                 return Mono.empty();
             }
             String[] vStores = visitors.stream().map(Key::storeId).toArray(String[]::new);
@@ -226,9 +163,9 @@ public class PageViewWriter {
                 List<PageView> views = new ArrayList<>();
                 Map<Key, Cart> dirty = new java.util.LinkedHashMap<>();
                 List<CartEventLog.NewEvent> events = new ArrayList<>();
-                for (Pending p : batch) {
+                for (Pending<PageViewCall, PageViewCall.Result> p : batch) {
                     try {
-                        outcomes.put(p, apply(p.call(), now, sites, suppressed, links, seen, openCarts, views, dirty, events));
+                        outcomes.put(p, apply(p.request(), now, sites, suppressed, links, seen, openCarts, views, dirty, events));
                     } catch (RuntimeException e) {
                         outcomes.put(p, e);
                     }

@@ -18,15 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import org.jboss.logging.Logger;
 import org.relance.cart.config.CartConfig;
 import org.relance.cart.domain.Cart;
 import org.relance.cart.domain.CartOperation;
 import org.relance.cart.domain.CartRules;
 import org.relance.cart.domain.Submit;
 import org.relance.cart.domain.SubmitResult;
+import org.relance.cart.persistence.GroupCommit.Pending;
 import org.relance.kit.db.Database;
 import org.relance.kit.time.Instants;
 import org.relance.kit.db.Sql;
@@ -46,15 +44,10 @@ import reactor.core.publisher.Mono;
 public class SubmitWriter {
     /** Reason of the RuleViolation raised for an erased contact or visitor. */
     public static final String CONTACT_SUPPRESSED = "CONTACT_SUPPRESSED";
-    private static final Logger LOG = Logger.getLogger(SubmitWriter.class);
 
     private final Database database;
     private final Clock clock;
-    private final int maxBatch;
-    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger writing = new java.util.concurrent.atomic.AtomicInteger();
-    private final int writers;
-
+    private final GroupCommit<Submit, SubmitResult> commits;
     private final Counter applied;
     private final Counter refused;
     private final DistributionSummary batchSizes;
@@ -65,17 +58,22 @@ public class SubmitWriter {
         this.database = database;
         this.events = events;
         this.clock = clock;
-        this.maxBatch = config.maxSubmitBatch();
-        this.writers = Math.max(1, config.submitWriters());
         this.applied = Counter.builder("relance.cart.submits").tag("outcome", "applied")
                 .description("Submits answered with success (repeats included)").register(registry);
         this.refused = Counter.builder("relance.cart.submits").tag("outcome", "refused")
                 .description("Submits refused by a rule").register(registry);
         this.batchSizes = DistributionSummary.builder("relance.cart.submit.batch.size")
                 .description("Submits written per group-commit transaction").register(registry);
-    }
-
-    private record Pending(Submit submit, CompletableFuture<SubmitResult> answer) {
+        // With two writers, the next batch reads while the previous one commits; submits of one cart
+        // in both are ordered by the cart's advisory lock.
+        this.commits = new GroupCommit<>("submit", database, config.maxSubmitBatch(), config.submitWriters(),
+                SubmitResult.class, this::writeIn, batchSizes::record, outcome -> {
+                    if (outcome instanceof SubmitResult) {
+                        applied.increment();
+                    } else if (outcome instanceof Throwable) {
+                        refused.increment();
+                    }
+                });
     }
 
     private record Key(String storeId, String id) {
@@ -86,90 +84,11 @@ public class SubmitWriter {
 
     /** Applies a validated submit; completes after its transaction committed. */
     public Uni<SubmitResult> apply(Submit submit) {
-        return Uni.createFrom().completionStage(() -> {
-            Pending pending = new Pending(submit, new CompletableFuture<>());
-            queue.add(pending);
-            drain();
-            return pending.answer();
-        });
+        return commits.submit(submit);
     }
 
-    /**
-     * Starts a batch of what is queued when fewer than {@code writers} batches are in flight. With
-     * two, the next batch reads while the previous one commits; submits of one cart in both are
-     * ordered by the cart's advisory lock.
-     */
-    private void drain() {
-        while (!queue.isEmpty()) {
-            int inFlight = writing.get();
-            if (inFlight >= writers) {
-                return;
-            }
-            if (!writing.compareAndSet(inFlight, inFlight + 1)) {
-                continue;
-            }
-            List<Pending> batch = new ArrayList<>();
-            for (Pending p = queue.poll(); p != null; p = batch.size() + 1 < maxBatch ? queue.poll() : null) {
-                batch.add(p);
-            }
-            if (batch.isEmpty()) {
-                writing.decrementAndGet();
-                continue;
-            }
-            write(batch).subscribe(
-                    done -> { },
-                    failure -> finish(batch, failure),
-                    () -> finish(batch, null));
-        }
-    }
-
-    private void finish(List<Pending> batch, Throwable failure) {
-        if (failure != null) {
-            if (batch.size() > 1) {
-                // One bad submit must not sink the others: retry each alone, in order.
-                LOG.warnf("batch of %d failed (%s); retrying its submits one by one", batch.size(), failure.toString());
-                Mono<Void> chain = Mono.empty();
-                for (Pending p : batch) {
-                    chain = chain.then(write(List.of(p)).onErrorResume(e -> {
-                        p.answer().completeExceptionally(e);
-                        return Mono.empty();
-                    }));
-                }
-                chain.subscribe(v -> { }, e -> release(), this::release);
-                return;
-            }
-            batch.get(0).answer().completeExceptionally(failure);
-        }
-        release();
-    }
-
-    private void release() {
-        writing.decrementAndGet();
-        drain();
-    }
-
-    /** One transaction for the whole batch; answers are given after the commit. */
-    private Mono<Void> write(List<Pending> batch) {
-        Map<Pending, Object> outcomes = new HashMap<>();
-        batchSizes.record(batch.size());
-        return database.inTransaction(c -> writeIn(c, batch, outcomes))
-                .then(Mono.fromRunnable(() -> {
-                    for (Pending p : batch) {
-                        Object outcome = outcomes.get(p);
-                        if (outcome instanceof SubmitResult r) {
-                            applied.increment();
-                            p.answer().complete(r);
-                        } else if (outcome instanceof Throwable t) {
-                            refused.increment();
-                            p.answer().completeExceptionally(t);
-                        } else {
-                            p.answer().completeExceptionally(new IllegalStateException("submit left without outcome"));
-                        }
-                    }
-                }));
-    }
-
-    private Mono<Boolean> writeIn(Connection c, List<Pending> batch, Map<Pending, Object> outcomes) {
+    private Mono<Boolean> writeIn(Connection c, List<Pending<Submit, SubmitResult>> batch,
+                                  Map<Pending<Submit, SubmitResult>, Object> outcomes) {
         Instant now = Instants.now(clock);
         TreeSet<Long> lockKeys = new TreeSet<>();
         Set<String> storeIds = new LinkedHashSet<>();
@@ -177,8 +96,8 @@ public class SubmitWriter {
         Set<Key> submitKeys = new LinkedHashSet<>();
         Set<Key> visitorKeys = new LinkedHashSet<>();
         Set<String> subjects = new LinkedHashSet<>();
-        for (Pending p : batch) {
-            Submit s = p.submit();
+        for (Pending<Submit, SubmitResult> p : batch) {
+            Submit s = p.request();
             storeIds.add(s.storeId());
             submitKeys.add(new Key(s.storeId(), s.submitId()));
             lockKeys.add(Sql.lockKey("submit\u0000" + s.storeId() + "\u0000" + s.submitId()));
@@ -244,10 +163,10 @@ public class SubmitWriter {
         return reads.then(Mono.defer(() -> {
             Map<Key, Cart> dirty = new LinkedHashMap<>();
             List<CartEventLog.NewEvent> newEvents = new ArrayList<>();
-            List<Pending> fresh = new ArrayList<>();
-            for (Pending p : batch) {
+            List<Pending<Submit, SubmitResult>> fresh = new ArrayList<>();
+            for (Pending<Submit, SubmitResult> p : batch) {
                 try {
-                    SubmitResult result = applyOne(p.submit(), now, applied, currencies, suppressed, visitorContacts,
+                    SubmitResult result = applyOne(p.request(), now, applied, currencies, suppressed, visitorContacts,
                             carts, dirty, newEvents);
                     outcomes.put(p, result);
                     if (result.applyTime() == now) {
@@ -276,12 +195,12 @@ public class SubmitWriter {
      * A visitor's cart calls replace its URL-tracked cart (opened by a cart-page view, seed 004):
      * one visit never has two carts. The URL-tracked cart is deleted with an ERASED event.
      */
-    private static List<Cart> supersede(List<Pending> fresh, Map<Key, List<Cart>> urlCarts, Map<Key, Cart> dirty, Instant now,
+    private static List<Cart> supersede(List<Pending<Submit, SubmitResult>> fresh, Map<Key, List<Cart>> urlCarts, Map<Key, Cart> dirty, Instant now,
                                         List<CartEventLog.NewEvent> newEvents) {
         List<Cart> superseded = new ArrayList<>();
         Set<Key> done = new HashSet<>();
-        for (Pending p : fresh) {
-            Submit s = p.submit();
+        for (Pending<Submit, SubmitResult> p : fresh) {
+            Submit s = p.request();
             if (s.visitorId() == null || !done.add(new Key(s.storeId(), s.visitorId()))) {
                 continue;
             }
@@ -362,7 +281,8 @@ public class SubmitWriter {
         return result;
     }
 
-    private static Mono<Long> insertSubmits(Connection c, List<Pending> fresh, Map<Pending, Object> outcomes) {
+    private static Mono<Long> insertSubmits(Connection c, List<Pending<Submit, SubmitResult>> fresh,
+                                            Map<Pending<Submit, SubmitResult>, Object> outcomes) {
         int n = fresh.size();
         String[] stores = new String[n];
         String[] ids = new String[n];
@@ -370,11 +290,11 @@ public class SubmitWriter {
         String[] cartIds = new String[n];
         String[] times = new String[n];
         for (int i = 0; i < n; i++) {
-            Pending p = fresh.get(i);
+            Pending<Submit, SubmitResult> p = fresh.get(i);
             SubmitResult r = (SubmitResult) outcomes.get(p);
-            stores[i] = p.submit().storeId();
-            ids[i] = p.submit().submitId();
-            fingerprints[i] = hex(p.submit().fingerprint());
+            stores[i] = p.request().storeId();
+            ids[i] = p.request().submitId();
+            fingerprints[i] = hex(p.request().fingerprint());
             cartIds[i] = textArray(r.cartIds());
             times[i] = r.applyTime().toString();
         }
