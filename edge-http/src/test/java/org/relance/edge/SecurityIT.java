@@ -49,6 +49,7 @@ class SecurityIT {
         return Map.of(
                 CartServiceGrpc.getServiceDescriptor(), Services.cartPort(),
                 StoreServiceGrpc.getServiceDescriptor(), Services.cartPort(),
+                org.relance.api.cart.v1.PageViewServiceGrpc.getServiceDescriptor(), Services.cartPort(),
                 TransactionServiceGrpc.getServiceDescriptor(), Services.transactionPort(),
                 CatalogServiceGrpc.getServiceDescriptor(), Services.transactionPort(),
                 ContactServiceGrpc.getServiceDescriptor(), Services.segmentPort(),
@@ -83,7 +84,7 @@ class SecurityIT {
             }
         }
         assertThat(answered).isEmpty();
-        // 7 services, about 60 methods, three wrong credentials each.
+        // 8 services, about 65 methods, three wrong credentials each.
         assertThat(refused.size()).isGreaterThan(100);
     }
 
