@@ -16,7 +16,8 @@ import java.util.List;
  * pgbench with the same SQL), {@code import} (a million-product CSV through ImportRecords vs COPY),
  * {@code segments} (segment questions of the segment service on a million contacts vs plain SQL),
  * {@code pageviews-segments} (visited-URL questions on 10,000,000 page views vs plain SQL on the same
- * daily counts and on the raw views).
+ * daily counts and on the raw views), {@code soak} (the cart service at half of its peak for
+ * {@code bench.soak.minutes}, each minute against the first: memory and latency flat or not).
  * Only loopback; every process started is stopped at the end.
  *
  * <p>Settings are system properties ({@code -Dbench.duration=20} ...); see BENCHMARKS.md.
@@ -24,6 +25,8 @@ import java.util.List;
 public final class Bench {
     static final List<String> SCENARIOS = List.of("submits", "sweep", "startup", "transactions", "import", "segments", "edge", "pageviews", "triggers",
             "pageviews-segments");
+    /** Run only when named (not by "all" or by default): {@code soak} takes 30 minutes by default. */
+    static final List<String> ON_REQUEST = List.of("soak");
 
     static {
         // The service kit brings JBoss LogManager; set it before anything logs (else it complains).
@@ -38,10 +41,10 @@ public final class Bench {
         for (String a : args) {
             if (a.equals("all")) {
                 chosen.addAll(SCENARIOS);
-            } else if (SCENARIOS.contains(a)) {
+            } else if (SCENARIOS.contains(a) || ON_REQUEST.contains(a)) {
                 chosen.add(a);
             } else {
-                System.err.println("usage: java -jar relance-bench.jar [all|" + String.join("|", SCENARIOS) + "]...");
+                System.err.println("usage: java -jar relance-bench.jar [all|" + String.join("|", SCENARIOS) + "|" + String.join("|", ON_REQUEST) + "]...");
                 System.exit(2);
             }
         }
@@ -86,6 +89,7 @@ public final class Bench {
                     case "pageviews" -> new EdgeScenario(work, true).run();
                     case "triggers" -> new TriggersScenario(work).run();
                     case "pageviews-segments" -> new PageViewSegmentsScenario(work).run();
+                    case "soak" -> new SoakScenario(work).run();
                     default -> throw new IllegalArgumentException(scenario);
                 };
                 report.note(String.format("Machine: %d cores; other processes used %.2f cores in the 2 s before the scenario.",

@@ -19,6 +19,7 @@ final class Report {
     private final String scenario;
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<String> blocks = new ArrayList<>();
 
     Report(String scenario) {
         this.scenario = scenario;
@@ -33,6 +34,11 @@ final class Report {
         System.out.println("  " + text);
     }
 
+    /** A Markdown block (another table) printed after the main table, before the notes. */
+    void block(String markdown) {
+        blocks.add(markdown);
+    }
+
     String markdown() {
         StringBuilder b = new StringBuilder();
         b.append("### ").append(scenario).append(" (").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
@@ -42,6 +48,12 @@ final class Report {
         for (Row r : rows) {
             b.append("| ").append(r.what()).append(" | ").append(r.figure()).append(" | ").append(r.baseline()).append(" | ")
                     .append(r.ratio()).append(" | ").append(r.goal()).append(" | ").append(r.met()).append(" |\n");
+        }
+        for (String block : blocks) {
+            b.append('\n').append(block);
+            if (!block.endsWith("\n")) {
+                b.append('\n');
+            }
         }
         if (!notes.isEmpty()) {
             b.append('\n');

@@ -212,6 +212,55 @@ final class SubmitLoad {
         return window.result();
     }
 
+    /**
+     * The open loop of {@link #openLoop} kept up for {@code windows} consecutive windows of
+     * {@code windowMillis} after the warm-up (a soak): one result per window, each call counted in
+     * the window it ends in (a drop in the window it was due in).
+     */
+    List<Result> openLoopWindows(double perSecond, long warmupMillis, int windows, long windowMillis, int maxInFlight) {
+        long begin = System.nanoTime();
+        long first = begin + warmupMillis * 1_000_000;
+        Window[] slots = new Window[windows];
+        for (int k = 0; k < windows; k++) {
+            slots[k] = new Window(first + k * windowMillis * 1_000_000, first + (k + 1) * windowMillis * 1_000_000);
+        }
+        long end = slots[windows - 1].end;
+        AtomicInteger inFlight = new AtomicInteger();
+        double period = 1e9 / perSecond;
+        for (long i = 0; ; i++) {
+            long due = begin + (long) (i * period);
+            if (due >= end) {
+                break;
+            }
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            if (inFlight.get() >= maxInFlight) {
+                if (due >= first) {
+                    slots[(int) ((due - first) / (windowMillis * 1_000_000))].dropped.increment();
+                }
+                continue;
+            }
+            inFlight.incrementAndGet();
+            send(due, (done, failure) -> {
+                inFlight.decrementAndGet();
+                if (done >= first && done < end) {
+                    slots[(int) ((done - first) / (windowMillis * 1_000_000))].record(due, done, failure);
+                }
+            });
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS + 5);
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            Postgres.sleep(5);
+        }
+        List<Result> out = new java.util.ArrayList<>();
+        for (Window w : slots) {
+            out.add(w.result());
+        }
+        return out;
+    }
+
     private static void await(CountDownLatch latch, long millis) {
         try {
             if (!latch.await(millis, TimeUnit.MILLISECONDS)) {

@@ -222,7 +222,7 @@ final class SubmitsScenario {
         return report;
     }
 
-    private static Map<String, Supplier<List<Long>>> groups(Postgres pg, CartService service) {
+    static Map<String, Supplier<List<Long>>> groups(Postgres pg, CartService service) {
         Map<String, Supplier<List<Long>>> g = new LinkedHashMap<>();
         g.put("postgres", () -> Procs.tree(pg.pid()));
         g.put("service", () -> List.of(service.pid()));
@@ -239,7 +239,7 @@ final class SubmitsScenario {
         return g;
     }
 
-    private static void createStore(ManagedChannel channel) {
+    static void createStore(ManagedChannel channel) {
         StoreServiceGrpc.newBlockingStub(channel).withCallCredentials(new BearerToken(CartService.TOKEN))
                 .withDeadlineAfter(30, TimeUnit.SECONDS)
                 .createStore(CreateStoreRequest.newBuilder().setStore(Store.newBuilder()
@@ -263,7 +263,7 @@ final class SubmitsScenario {
      * submits and events, analysed, as a service that has been running has (and so that plans are
      * made with statistics, not for empty tables).
      */
-    private void seed(Postgres pg, String database) {
+    static void seed(Postgres pg, String database) {
         int n = Bench.intProp("bench.seed", 100_000);
         if (n <= 0) {
             return;
