@@ -204,33 +204,10 @@ final class PageViewSegmentsScenario {
                 continue;
             }
             CpuMonitor.awaitQuiet("the matches");
-            double[] ours = new double[matchCalls];
-            double[] base = new double[matchCalls];
-            try (PreparedStatement ps = sql.prepareStatement(q.factsMatch())) {
-                for (int i = 0; i < sample.size(); i++) {
-                    String id = sample.get(i);
-                    long a = System.nanoTime();
-                    boolean m = stub.withDeadlineAfter(10, TimeUnit.SECONDS).matchContact(MatchContactRequest.newBuilder()
-                            .setContactId(id).setCondition(q.proto()).build()).getMatches();
-                    long b = System.nanoTime();
-                    ps.setString(1, id);
-                    boolean expected;
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        expected = rs.getBoolean(1);
-                    }
-                    long c = System.nanoTime();
-                    // The first 100 warm up both sides (and the prepared statement's generic plan).
-                    if (i >= 100) {
-                        ours[i - 100] = (b - a) / 1e6;
-                        base[i - 100] = (c - b) / 1e6;
-                        matched[qi] += m ? 1 : 0;
-                    }
-                    if (m != expected) {
-                        mismatches.add(String.format("match of %s for \"%s\": service %s, plain SQL %s", id, q.label(), m, expected));
-                    }
-                }
-            }
+            SegmentsScenario.MatchTimes timed = SegmentsScenario.timeMatches(stub, sql, q.factsMatch(), q.proto(), q.label(), sample, mismatches);
+            double[] ours = timed.ours();
+            double[] base = timed.base();
+            matched[qi] += timed.matched();
             matches.put(q, new double[][] {ours, base});
             System.out.printf("bench: match %s: p50 %.2f ms p99 %.2f ms; plain SQL p50 %.2f ms p99 %.2f ms%n", q.label(),
                     SegmentsScenario.percentile(ours, 50), SegmentsScenario.percentile(ours, 99),

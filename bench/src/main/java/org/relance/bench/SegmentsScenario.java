@@ -226,33 +226,10 @@ final class SegmentsScenario {
                 continue;
             }
             CpuMonitor.awaitQuiet("the matches");
-            double[] ours = new double[matchCalls];
-            double[] base = new double[matchCalls];
-            try (PreparedStatement ps = sql.prepareStatement(SegmentQuestions.matchSql(q))) {
-                for (int i = 0; i < sample.size(); i++) {
-                    String id = sample.get(i);
-                    long a = System.nanoTime();
-                    boolean m = stub.withDeadlineAfter(10, TimeUnit.SECONDS).matchContact(MatchContactRequest.newBuilder()
-                            .setContactId(id).setCondition(q.proto()).build()).getMatches();
-                    long b = System.nanoTime();
-                    ps.setString(1, id);
-                    boolean expected;
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        expected = rs.getBoolean(1);
-                    }
-                    long c = System.nanoTime();
-                    // The first 100 warm up both sides (and the prepared statement's generic plan).
-                    if (i >= 100) {
-                        ours[i - 100] = (b - a) / 1e6;
-                        base[i - 100] = (c - b) / 1e6;
-                        matched[qi] += m ? 1 : 0;
-                    }
-                    if (m != expected) {
-                        mismatches.add(String.format("match of %s for \"%s\": service %s, plain SQL %s", id, q.label(), m, expected));
-                    }
-                }
-            }
+            MatchTimes timed = SegmentsScenario.timeMatches(stub, sql, SegmentQuestions.matchSql(q), q.proto(), q.label(), sample, mismatches);
+            double[] ours = timed.ours();
+            double[] base = timed.base();
+            matched[qi] += timed.matched();
             matches.put(q, new double[][] {ours, base});
             System.out.printf("bench: match %s: p50 %.2f ms p99 %.2f ms; plain SQL p50 %.2f ms p99 %.2f ms%n", q.label(),
                     percentile(ours, 50), percentile(ours, 99), percentile(base, 50), percentile(base, 99));
@@ -468,6 +445,49 @@ final class SegmentsScenario {
     }
 
     /** Nearest-rank percentile (with a few repetitions, p99 is the slowest). */
+    /** Match times of the service and of the plain SQL, and how many matched (the first 100 calls warm up). */
+    record MatchTimes(double[] ours, double[] base, int matched) {
+    }
+
+    /**
+     * Asks the service and the plain SQL ({@code matchSql}, one parameter: the contact) whether each
+     * contact of {@code sample} matches, alternately; a disagreement goes to {@code mismatches}.
+     */
+    static MatchTimes timeMatches(SegmentServiceGrpc.SegmentServiceBlockingStub stub, java.sql.Connection sql, String matchSql,
+                                  org.relance.api.segment.v1.SegmentCondition condition, String label, List<String> sample,
+                                  List<String> mismatches) throws java.sql.SQLException {
+        int calls = Math.max(0, sample.size() - 100);
+        double[] ours = new double[calls];
+        double[] base = new double[calls];
+        int matched = 0;
+        try (PreparedStatement ps = sql.prepareStatement(matchSql)) {
+            for (int i = 0; i < sample.size(); i++) {
+                String id = sample.get(i);
+                long a = System.nanoTime();
+                boolean m = stub.withDeadlineAfter(10, TimeUnit.SECONDS).matchContact(MatchContactRequest.newBuilder()
+                        .setContactId(id).setCondition(condition).build()).getMatches();
+                long b = System.nanoTime();
+                ps.setString(1, id);
+                boolean expected;
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    expected = rs.getBoolean(1);
+                }
+                long c = System.nanoTime();
+                // The first 100 warm up both sides (and the prepared statement's generic plan).
+                if (i >= 100) {
+                    ours[i - 100] = (b - a) / 1e6;
+                    base[i - 100] = (c - b) / 1e6;
+                    matched += m ? 1 : 0;
+                }
+                if (m != expected) {
+                    mismatches.add(String.format("match of %s for \"%s\": service %s, plain SQL %s", id, label, m, expected));
+                }
+            }
+        }
+        return new MatchTimes(ours, base, matched);
+    }
+
     static double percentile(double[] values, double p) {
         if (values.length == 0) {
             return Double.NaN;

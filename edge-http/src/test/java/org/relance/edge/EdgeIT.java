@@ -31,6 +31,9 @@ import org.relance.edge.support.Services;
 import org.relance.kit.grpc.Moneys;
 import org.relance.kit.links.LinkTokens;
 
+import static org.relance.edge.support.Batches.visitor;
+import static org.relance.edge.support.Batches.submit;
+import static org.relance.edge.support.Batches.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -55,18 +58,6 @@ class EdgeIT {
     @AfterEach
     void tearDown() throws InterruptedException {
         edge.close();
-    }
-
-    private static String visitor() {
-        return "v1." + UUID.randomUUID();
-    }
-
-    private static String submit(String id, String type, String calls) {
-        return "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"calls\":[" + calls + "]}";
-    }
-
-    private static String batch(String visitor, String... submits) {
-        return "{\"v\":1,\"visitorId\":\"" + visitor + "\",\"submits\":[" + String.join(",", submits) + "]}";
     }
 
     private Cart cart(Site s, String id) {

@@ -22,6 +22,8 @@ import org.relance.edge.support.EdgeClient;
 import org.relance.edge.support.Services;
 import org.relance.kit.links.LinkTokens;
 
+import static org.relance.edge.support.Batches.visitor;
+import static org.relance.edge.support.Batches.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Page-view submits through the edge over real HTTP, into the real cart service (PageViewService). */
@@ -45,20 +47,12 @@ class PageViewIT {
         edge.close();
     }
 
-    private static String visitor() {
-        return "v1." + UUID.randomUUID();
-    }
-
     private static String view(String id, String args, long time) {
         return "{\"id\":\"" + id + "\",\"type\":\"pageview\",\"time\":" + time + ",\"args\":" + args + "}";
     }
 
     private static String view(String id, String path, String title) {
         return view(id, "{\"url\":\"" + SHOP + path + "\",\"referrer\":\"\",\"title\":\"" + title + "\"}", Instant.now().toEpochMilli());
-    }
-
-    private static String batch(String visitor, String... submits) {
-        return "{\"v\":1,\"visitorId\":\"" + visitor + "\",\"submits\":[" + String.join(",", submits) + "]}";
     }
 
     /** The visitor's views, oldest first. */

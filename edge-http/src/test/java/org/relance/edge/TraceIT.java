@@ -6,7 +6,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.net.URI;
 import java.time.Duration;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +14,9 @@ import org.relance.api.cart.v1.TrackingMode;
 import org.relance.edge.support.EdgeClient;
 import org.relance.edge.support.Services;
 
+import static org.relance.edge.support.Batches.visitor;
+import static org.relance.edge.support.Batches.submit;
+import static org.relance.edge.support.Batches.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -46,18 +48,6 @@ class TraceIT {
     @AfterEach
     void tearDown() throws InterruptedException {
         edge.close();
-    }
-
-    private static String visitor() {
-        return "v1." + UUID.randomUUID();
-    }
-
-    private static String submit(String id, String type, String calls) {
-        return "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"calls\":[" + calls + "]}";
-    }
-
-    private static String batch(String visitor, String... submits) {
-        return "{\"v\":1,\"visitorId\":\"" + visitor + "\",\"submits\":[" + String.join(",", submits) + "]}";
     }
 
     @Test
